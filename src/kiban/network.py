@@ -78,4 +78,4 @@ def program_supply_chain(dataset: Dataset) -> pl.DataFrame:
         seen = pl.concat([seen, step.select(key)])
         frontier = step
     chain = pl.concat(found) if found else pl.DataFrame(schema=CHAIN_SCHEMA)
-    return chain.cast(dict(CHAIN_SCHEMA)).sort("program_id", "tier", "firm_id", "item_id")
+    return chain.cast(CHAIN_SCHEMA).sort("program_id", "tier", "firm_id", "item_id")
