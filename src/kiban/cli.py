@@ -1,0 +1,353 @@
+"""The `kiban` command.
+
+A thin surface: each command gathers its inputs, calls the package's functions and presents
+the result. Heavy modules are imported inside commands so `kiban --help` stays fast. A
+`KibanError` is printed as one clear message with a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from kiban.errors import KibanError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from kiban.dataset.report import ValidationReport
+    from kiban.store import Store
+
+app = typer.Typer(
+    name="kiban",
+    help="Analyse and strengthen a defense industrial base: supply chains, risks, economics.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+generate_app = typer.Typer(
+    help="Generate synthetic datasets for demos and tests.", no_args_is_help=True
+)
+app.add_typer(generate_app, name="generate")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class DatasetFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    xlsx = "xlsx"
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="KIBAN_DATABASE_URL",
+        help="Store URL: sqlite:///path.db or postgresql://... [default: sqlite:///kiban.db]",
+    ),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def guarded(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn a KibanError into a message on stderr and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except KibanError as error:
+            err.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
+            raise typer.Exit(error.exit_code) from None
+
+    return wrapper
+
+
+def _print_frame(frame: pl.DataFrame, fmt: OutputFormat, title: str | None = None) -> None:
+    if fmt is OutputFormat.json:
+        out.print_json(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False))
+    elif fmt is OutputFormat.csv:
+        sys.stdout.write(frame.write_csv())
+    else:
+        out.print(rich_table(frame, title=title))
+
+
+def rich_table(frame: pl.DataFrame, title: str | None = None) -> RichTable:
+    table = RichTable(title=title, title_justify="left", show_lines=False)
+    numeric = {name for name, dtype in frame.schema.items() if dtype.is_numeric()}
+    for name in frame.columns:
+        table.add_column(name, justify="right" if name in numeric else "left", overflow="fold")
+    for row in frame.iter_rows():
+        table.add_row(*["" if v is None else str(v) for v in row])
+    return table
+
+
+def _open(db: str | None, *, create: bool = False) -> Store:
+    from kiban.store import open_store
+
+    return open_store(db, create=create)
+
+
+# --- data in and out -------------------------------------------------------------------------
+
+
+@app.command()
+@guarded
+def init(db: DbOption = None) -> None:
+    """Create the store (or bring it to the latest schema)."""
+    with _open(db, create=True) as store:
+        info = store.info()
+    out.print(f"store ready: {info.url} ({info.backend}, schema {info.revision})")
+
+
+def _report_summary(report: ValidationReport) -> RichTable:
+    table = RichTable(title="Rows read", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_column("errors", justify="right")
+    table.add_column("warnings", justify="right")
+    errors = report.errors.group_by("table").len()
+    warnings = report.warnings.group_by("table").len()
+    count = {**dict(errors.iter_rows())}
+    warn = {**dict(warnings.iter_rows())}
+    for name, rows in report.row_counts.items():
+        table.add_row(name, f"{rows:,}", str(count.get(name, 0)), str(warn.get(name, 0)))
+    return table
+
+
+@app.command()
+@guarded
+def validate(
+    path: Annotated[Path, typer.Argument(help="A folder of CSV or Parquet files, or an .xlsx.")],
+    max_errors: Annotated[int, typer.Option(help="Errors to print (0: all).")] = 50,
+    errors_csv: Annotated[
+        Path | None, typer.Option(help="Write every problem to this CSV file.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Check a dataset against the format; exit 1 and list every error if it breaks a rule."""
+    from kiban.dataset.io import read_dataset
+    from kiban.dataset.validate import validate as run_validation
+
+    report = run_validation(read_dataset(path))
+    if errors_csv is not None:
+        report.issues.write_csv(errors_csv)
+    if fmt is not OutputFormat.table:
+        _print_frame(report.issues, fmt)
+    else:
+        out.print(_report_summary(report))
+        limit = None if max_errors == 0 else max_errors
+        for line in report.lines(report.warnings, limit=limit):
+            err.print(f"[yellow]warning:[/] {line}", markup=True)
+        for line in report.lines(report.errors, limit=limit):
+            err.print(f"[red]error:[/] {line}", markup=True)
+        shown = report.errors.height if limit is None else min(limit, report.errors.height)
+        if report.errors.height > shown:
+            err.print(
+                f"... {report.errors.height - shown} more errors "
+                "(--max-errors 0 shows all, --errors-csv writes them to a file)"
+            )
+    if not report.ok:
+        err.print(f"[bold red]invalid:[/] {report.errors.height} error(s) in {path}", markup=True)
+        raise typer.Exit(1)
+    out.print(f"[green]valid:[/] {path} ({report.warnings.height} warning(s))")
+
+
+@app.command("import")
+@guarded
+def import_(
+    path: Annotated[Path, typer.Argument(help="A folder of CSV or Parquet files, or an .xlsx.")],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace everything stored with this dataset.")
+    ] = False,
+    actor: Annotated[str | None, typer.Option(help="Who imports (for the audit log).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Validate a dataset and add it to the store in one transaction (all or nothing)."""
+    from kiban.dataset.io import read_dataset
+
+    dataset = read_dataset(path)
+    with _open(db, create=True) as store:
+        result = store.import_dataset(dataset, replace=replace, actor=actor, source=str(path))
+    table = RichTable(title=f"Import {result.import_id} of {path}", title_justify="left")
+    for name in ("table", "added", "unchanged", "removed"):
+        table.add_column(name, justify="left" if name == "table" else "right")
+    for name, counts in result.counts.items():
+        table.add_row(name, f"{counts.added:,}", f"{counts.unchanged:,}", f"{counts.removed:,}")
+    out.print(table)
+    out.print("stored." if result.changed else "nothing changed: the store already holds it.")
+
+
+@app.command()
+@guarded
+def export(
+    path: Annotated[Path, typer.Argument(help="Folder (csv, parquet) or .xlsx file to write.")],
+    fmt: Annotated[DatasetFormat, typer.Option("--format", "-f", help="Container.")] = (
+        DatasetFormat.csv
+    ),
+    overwrite: Annotated[bool, typer.Option(help="Replace what is at PATH.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Write everything stored as a dataset (round-trips with `kiban import`)."""
+    from kiban.dataset.io import write_dataset
+
+    with _open(db) as store:
+        dataset = store.dataset()
+    written = write_dataset(dataset, path, fmt.value, overwrite=overwrite)
+    counts = ", ".join(f"{n:,} {t}" for t, n in dataset.row_counts().items())
+    out.print(f"wrote {written} ({counts})")
+
+
+@app.command()
+@guarded
+def template(
+    path: Annotated[Path, typer.Argument(help="The .xlsx survey workbook to write.")],
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+) -> None:
+    """Write an Excel survey workbook a supplier can fill in and send back."""
+    from kiban.dataset.xlsx import write_template
+
+    if path.exists() and not overwrite:
+        raise KibanError(f"{path} exists; use --overwrite to replace it")
+    written = write_template(path)
+    out.print(
+        f"wrote {written}: one sheet per table, notes on each column, allowed values as "
+        "lists. Check a filled copy with `kiban validate`."
+    )
+
+
+@app.command()
+@guarded
+def info(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """Show what is stored: tables, row counts, the last imports."""
+    with _open(db) as store:
+        facts = store.info()
+        imports = store.imports()
+    if fmt is OutputFormat.json:
+        out.print_json(json.dumps(facts.to_dict(), default=str))
+        return
+    if fmt is OutputFormat.csv:
+        import polars as pl
+
+        sys.stdout.write(
+            pl.DataFrame(
+                {"table": list(facts.row_counts), "rows": list(facts.row_counts.values())}
+            ).write_csv()
+        )
+        return
+    out.print(
+        f"store: {facts.url} ({facts.backend}), schema {facts.revision}, "
+        f"dataset format v{facts.format_version}"
+    )
+    table = RichTable(title="Stored", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in facts.row_counts.items():
+        table.add_row(name, f"{rows:,}")
+    out.print(table)
+    if imports.height:
+        out.print(rich_table(imports.tail(5), title="Last imports"))
+    else:
+        out.print("no imports yet: try `kiban import PATH` or `kiban demo`.")
+
+
+@app.command()
+@guarded
+def facts(
+    topic: Annotated[str | None, typer.Argument(help="A topic, e.g. budget, fms, sipri.")] = None,
+    year: Annotated[int | None, typer.Option(help="Only this fiscal year.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Japan's public figures with their sources (defense budget, FMS, contractors, ...)."""
+    from kiban.reference import fact_table, topics
+
+    if topic is None:
+        table = RichTable(title="Topics (kiban facts TOPIC)", title_justify="left")
+        table.add_column("topic")
+        table.add_column("what it holds")
+        for t in topics():
+            table.add_row(t.slug, t.title)
+        out.print(table)
+        return
+    facts_ = fact_table(topic, fiscal_year=year)
+    if fmt is not OutputFormat.table:
+        _print_frame(facts_.data, fmt)
+        return
+    out.print(f"[bold]{facts_.title}[/]", markup=True)
+    if facts_.description:
+        out.print(facts_.description)
+    out.print(rich_table(facts_.table))
+    for note in facts_.notes:
+        out.print(f"note: {note}")
+    out.print("[bold]Sources[/]", markup=True)
+    for source in facts_.sources.iter_rows(named=True):
+        out.print(
+            f"{source['ref']} {source['source_desc']} (confidence {source['confidence']}) "
+            f"{source['source_url']}"
+        )
+
+
+# --- generators ------------------------------------------------------------------------------
+
+
+@generate_app.command("programs")
+@guarded
+def generate_programs(
+    path: Annotated[Path, typer.Argument(help="Folder (csv, parquet) or .xlsx to write.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 1,
+    scale: Annotated[float, typer.Option(help="Shrink every program (0 < scale <= 1).")] = 1.0,
+    fmt: Annotated[DatasetFormat, typer.Option("--format", "-f", help="Container.")] = (
+        DatasetFormat.csv
+    ),
+    overwrite: Annotated[bool, typer.Option(help="Replace what is at PATH.")] = False,
+) -> None:
+    """A synthetic dataset of Japanese defense programs, calibrated to public figures."""
+    from kiban.dataset.io import write_dataset
+    from kiban.reference.programs import generate_programs as generate
+
+    dataset = generate(seed, scale=scale)
+    written = write_dataset(dataset, path, fmt.value, overwrite=overwrite)
+    counts = ", ".join(f"{n:,} {t}" for t, n in dataset.row_counts().items())
+    out.print(f"wrote {written} ({counts})")
+
+
+# --- the main job ----------------------------------------------------------------------------
+
+
+@app.command()
+@guarded
+def demo(
+    db: DbOption = None,
+    seed: Annotated[int, typer.Option(help="Seed of the generated programs.")] = 1,
+) -> None:
+    """Build the demo store from nothing (generated programs) and show what kiban sees."""
+    from kiban.demo import run_demo
+
+    run_demo(out, db, seed=seed)
+
+
+def main(argv: Sequence[str] | None = None) -> Any:
+    """Entry point of the `kiban` console script."""
+    os.environ.setdefault("POLARS_FMT_STR_LEN", "80")
+    return app(args=list(argv) if argv is not None else None)

@@ -1,0 +1,174 @@
+"""`kiban demo`: the main job, from nothing to a readable picture of the demo programs.
+
+The demo builds the embedded store from generated programs, then prints a series of
+sections. Each section is a function of a `DemoContext`; later capabilities (risk,
+simulation, economics, plans, reports) add theirs to `SECTIONS` rather than editing the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from kiban.dataset import Dataset
+from kiban.errors import ConflictError
+from kiban.store import ImportResult, Store, open_store
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    """What every demo section may use: where to print, the store and what it holds."""
+
+    console: Console
+    store: Store
+    dataset: Dataset
+    imported: ImportResult
+    seed: int
+
+
+Section = Callable[[DemoContext], None]
+
+
+def _frame_table(frame: pl.DataFrame, title: str) -> RichTable:
+    table = RichTable(title=title, title_justify="left")
+    for name, dtype in frame.schema.items():
+        table.add_column(name, justify="right" if dtype.is_numeric() else "left")
+    for row in frame.iter_rows():
+        table.add_row(
+            *["" if v is None else (f"{v:,}" if isinstance(v, int) else str(v)) for v in row]
+        )
+    return table
+
+
+def section_store(ctx: DemoContext) -> None:
+    info = ctx.store.info()
+    verb = "built" if ctx.imported.changed else "already up to date"
+    ctx.console.print(f"\n[bold]Demo store[/] {info.url}: {verb}.", markup=True)
+    counts = ", ".join(f"{n:,} {t}" for t, n in info.row_counts.items())
+    ctx.console.print(f"It holds {counts}.")
+
+
+def program_overview(dataset: Dataset) -> pl.DataFrame:
+    """One row per program: prime, firms and tiers of its supply chain, foreign share."""
+    from kiban.network import program_supply_chain
+
+    chain = program_supply_chain(dataset)
+    firms = dataset.firms.select("firm_id", "country", "status")
+    per_firm = chain.group_by("program_id", "firm_id").agg(pl.col("tier").min())
+    stats = (
+        per_firm.join(firms, on="firm_id", how="left")
+        .group_by("program_id")
+        .agg(
+            pl.len().alias("firms"),
+            pl.col("tier").max().alias("tiers"),
+            (pl.col("country") != "JP").mean().mul(100).round(1).alias("foreign_firms_pct"),
+            (pl.col("status") != "active").sum().alias("leaving_firms"),
+        )
+    )
+    items = chain.group_by("program_id").agg(pl.col("item_id").n_unique().alias("items"))
+    primes = dataset.firms.select(
+        pl.col("firm_id").alias("prime_id"), pl.col("name").alias("prime")
+    )
+    return (
+        dataset.programs.select("program_id", "name", "prime_id")
+        .join(primes, on="prime_id", how="left")
+        .join(stats, on="program_id", how="left")
+        .join(items, on="program_id", how="left")
+        .select(
+            "program_id",
+            "name",
+            "prime",
+            "firms",
+            "tiers",
+            "items",
+            "foreign_firms_pct",
+            "leaving_firms",
+        )
+        .sort("program_id")
+    )
+
+
+def section_programs(ctx: DemoContext) -> None:
+    overview = program_overview(ctx.dataset).select(
+        pl.col("name").alias("program"),
+        "prime",
+        "firms",
+        "tiers",
+        "items",
+        pl.col("foreign_firms_pct").alias("foreign %"),
+        pl.col("leaving_firms").alias("leaving"),
+    )
+    ctx.console.print(_frame_table(overview, "Programs and their supply chains"))
+    ctx.console.print(
+        "firms: distinct firms in the chain, prime included; tiers: deepest tier (1 = the "
+        "prime's direct suppliers); foreign %: firms producing outside Japan; leaving: firms "
+        "withdrawing from or out of defense work.\n"
+        "Primes are real contractors with public figures; sub-tier firms are synthetic "
+        "(flagged synthetic=true), drawn to match published statistics."
+    )
+
+
+def section_reference(ctx: DemoContext) -> None:
+    from kiban.reference import load
+
+    budget = load("defense_budget").sort("fiscal_year")
+    latest = budget.filter(pl.col("status") == "enacted").row(-1, named=True)
+    fy2022 = budget.filter(pl.col("fiscal_year") == 2022).row(0, named=True)
+    total = "incl_total_jpy"
+    ctx.console.print(
+        "\n[bold]Japan's defense budget[/] (initial budget, total including SACO and US-forces "
+        f"realignment): FY2022 {fy2022[total] / 1e12:.2f} trillion yen, "
+        f"FY{latest['fiscal_year']} {latest[total] / 1e12:.2f} trillion yen. "
+        "Both bases, with sources: kiban facts budget",
+        markup=True,
+    )
+
+
+def section_next(ctx: DemoContext) -> None:
+    url = ctx.store.info().url
+    db = "" if url.endswith("///kiban.db") else f" --db {url}"
+    ctx.console.print("\n[bold]Try next[/]", markup=True)
+    for command, what in [
+        (f"kiban info{db}", "what the store holds and who imported it"),
+        ("kiban facts", "Japan's public figures with sources (budget, fms, sipri, ...)"),
+        (f"kiban export demo-export --format xlsx{db}", "the demo dataset as a workbook"),
+        ("kiban template survey.xlsx", "a survey workbook for a supplier to fill in"),
+        ("kiban generate programs my-data --seed 2", "another generated dataset"),
+        (
+            "kiban validate my-data && kiban import my-data --db sqlite:///mine.db",
+            "check and store a dataset",
+        ),
+    ]:
+        ctx.console.print(f"  {command:<62} {what}")
+
+
+SECTIONS: list[Section] = [section_store, section_programs, section_reference, section_next]
+
+
+def run_demo(console: Console, db: str | None, *, seed: int = 1) -> None:
+    """Generate the demo programs, import them into the store at `db` and print each section."""
+    from kiban.reference.programs import generate_programs
+
+    with console.status("generating the demo programs..."):
+        generated = generate_programs(seed)
+    with open_store(db, create=True) as store:
+        with console.status("validating and importing..."):
+            try:
+                imported = store.import_dataset(
+                    generated, actor="kiban demo", source=f"kiban demo --seed {seed}"
+                )
+            except ConflictError as error:
+                raise ConflictError(
+                    f"{error}\nThe store already holds other data; run the demo on its own "
+                    "store, e.g. `kiban demo --db sqlite:///demo.db`."
+                ) from None
+            dataset = store.dataset()
+        ctx = DemoContext(
+            console=console, store=store, dataset=dataset, imported=imported, seed=seed
+        )
+        for section in SECTIONS:
+            section(ctx)
