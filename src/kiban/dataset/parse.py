@@ -157,35 +157,32 @@ def coerce(table: Table, frame: pl.DataFrame) -> Coerced:
 
     frame = frame.with_row_index("__row__")
     converted: list[pl.Expr] = []
-    failures: list[pl.Expr] = []
+    checked: list[Column] = []
     for col in table.columns:
         if col.name not in present:
             converted.append(pl.lit(col.default, dtype=col.dtype).alias(col.name))
             continue
-        source = frame.schema[col.name]
-        value = _convert(col, source)
-        converted.append(value.alias(col.name))
+        converted.append(_convert(col, frame.schema[col.name]).alias(col.name))
         if col.kind not in (Kind.ID, Kind.TEXT, Kind.COUNTRY, Kind.CHOICE):
-            raw = pl.col(col.name)
-            given = raw.is_not_null()
-            if source == pl.String:
-                given = given & (raw.str.strip_chars() != "")
-            failures.append((given & value.is_null()).alias(col.name))
+            checked.append(col)
+    typed = frame.select(converted)
 
-    bad = frame.select("__row__", *failures) if failures else None
-    typed = frame.select("__row__", *converted)
-    if bad is not None:
-        for name in bad.columns[1:]:
-            rows = bad.filter(pl.col(name)).get_column("__row__")
-            if rows.len():
-                col = table.column(name)
-                original = frame.filter(pl.col("__row__").is_in(rows.implode())).select(
-                    "__row__", _to_string(frame.schema[name], pl.col(name)).alias(name)
-                )
-                rule = Rule.DATE if col.kind is Kind.DATE else Rule.TYPE
-                issues.append(
-                    row_issues(table.name, rule, original, column=name, message=_type_message(col))
-                )
+    # A value failed to convert where the input had one and the output has none. Comparing
+    # the two frames is cheap; blank cells (spaces only) are weeded out of the few candidates.
+    for col in checked:
+        raw = frame.get_column(col.name)
+        candidates = raw.is_not_null() & typed.get_column(col.name).is_null()
+        if not candidates.any():
+            continue
+        original = frame.filter(candidates).select(
+            "__row__", _to_string(raw.dtype, pl.col(col.name)).alias(col.name)
+        )
+        original = original.filter(pl.col(col.name).str.strip_chars() != "")
+        if original.height:
+            rule = Rule.DATE if col.kind is Kind.DATE else Rule.TYPE
+            issues.append(
+                row_issues(table.name, rule, original, column=col.name, message=_type_message(col))
+            )
 
     fills = [
         pl.col(c.name).fill_null(pl.lit(c.default, dtype=c.dtype))
@@ -194,8 +191,12 @@ def coerce(table: Table, frame: pl.DataFrame) -> Coerced:
     ]
     if fills:
         typed = typed.with_columns(fills)
-    extra_frame = frame.select([_to_string(frame.schema[c], pl.col(c)).alias(c) for c in extras])
-    result = pl.concat([typed.drop("__row__"), extra_frame], how="horizontal")
+    if extras:
+        extra_frame = frame.select(
+            [_to_string(frame.schema[c], pl.col(c)).alias(c) for c in extras]
+        )
+        typed = pl.concat([typed, extra_frame], how="horizontal")
+    result = typed
     return Coerced(
         frame=result,
         issues=concat_issues(issues) if issues else no_issues(),
