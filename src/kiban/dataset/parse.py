@@ -84,13 +84,17 @@ def _convert(col: Column, source: pl.DataType) -> pl.Expr:
             return e.cast(pl.Float64)
         return pl.lit(None, dtype=pl.Float64)
     if kind is Kind.INT:
+        if source.is_integer():
+            return e.cast(pl.Int64, strict=False)
         if source == pl.String:
-            f = e.str.strip_chars().cast(pl.Float64, strict=False)
-        elif source in _NUMERIC:
-            f = e.cast(pl.Float64)
-        else:
-            return pl.lit(None, dtype=pl.Int64)
-        return pl.when(f == f.floor()).then(f).otherwise(None).cast(pl.Int64, strict=False)
+            text = e.str.strip_chars()
+            # Whole numbers parse exactly as integers; "3.0" (a spreadsheet's 3) via float.
+            f = text.cast(pl.Float64, strict=False)
+            whole = pl.when(f == f.floor()).then(f).otherwise(None).cast(pl.Int64, strict=False)
+            return text.cast(pl.Int64, strict=False).fill_null(whole)
+        if source.is_float():
+            return pl.when(e == e.floor()).then(e).otherwise(None).cast(pl.Int64, strict=False)
+        return pl.lit(None, dtype=pl.Int64)
     if kind is Kind.BOOL:
         if source == pl.Boolean:
             return e

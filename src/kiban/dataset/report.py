@@ -111,7 +111,8 @@ def row_issues(
         else pl.lit(None, dtype=pl.String)
     )
     msg = message if isinstance(message, pl.Expr) else pl.lit(message)
-    return failing.select(
+    # pl.format over a frame filtered from a many-chunk one can panic (polars #25525).
+    return failing.rechunk().select(
         severity=pl.lit(severity.value),
         table=pl.lit(table),
         row=(pl.col("__row__") + FIRST_DATA_ROW).cast(pl.Int64),

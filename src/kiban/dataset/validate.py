@@ -54,8 +54,8 @@ def validate(dataset: Dataset) -> ValidationReport:
     >>> report.ok
     False
     >>> for line in report.lines(): print(line)
-    firms, row 3, column firm_id: 'F1': duplicate id: also on row 2 [duplicate-id]
     firms, row 3, column country: 'XX': is not an ISO 3166-1 alpha-2 country code [country]
+    firms, row 3, column firm_id: 'F1': duplicate id: also on row 2 [duplicate-id]
     """
     issues = [dataset.read_issues]
     for name, frame in dataset.tables.items():
