@@ -36,7 +36,21 @@ _EXPORTS = {
 }
 _RENAMED = {"facts": ("kiban.reference", "fact_table")}
 
-__all__ = sorted([*_EXPORTS, *_RENAMED, "__version__"])
+__all__ = [
+    "Dataset",
+    "KibanError",
+    "ValidationError",
+    "ValidationReport",
+    "__version__",
+    "facts",
+    "generate_programs",
+    "open_store",
+    "program_supply_chain",
+    "read_dataset",
+    "validate",
+    "write_dataset",
+    "write_template",
+]
 
 if TYPE_CHECKING:
     from kiban.dataset.io import read_dataset, write_dataset
