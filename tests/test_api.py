@@ -17,8 +17,7 @@ def test_every_public_name_resolves() -> None:
 
 def test_importing_kiban_does_not_import_the_heavy_modules() -> None:
     code = (
-        "import sys, kiban; "
-        "print(sorted(m for m in ('polars', 'sqlalchemy') if m in sys.modules))"
+        "import sys, kiban; print(sorted(m for m in ('polars', 'sqlalchemy') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
