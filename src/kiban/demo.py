@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from kiban.dataset import Dataset
@@ -47,7 +48,7 @@ def _frame_table(frame: pl.DataFrame, title: str) -> RichTable:
 def section_store(ctx: DemoContext) -> None:
     info = ctx.store.info()
     verb = "built" if ctx.imported.changed else "already up to date"
-    ctx.console.print(f"\n[bold]Demo store[/] {info.url}: {verb}.", markup=True)
+    ctx.console.print(f"\n[bold]Demo store[/] {escape(info.url)}: {verb}.", markup=True)
     counts = ", ".join(f"{n:,} {t}" for t, n in info.row_counts.items())
     ctx.console.print(f"It holds {counts}.")
 

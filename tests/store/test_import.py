@@ -9,7 +9,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from kiban.dataset import Dataset, ValidationError
-from kiban.errors import ConflictError
+from kiban.errors import ConflictError, StoreError
 from kiban.store import Store, TableCounts
 from tests.store.datasets import sample_dataset, sample_frames, sorted_by_key, subtier_dataset
 
@@ -118,6 +118,16 @@ def test_replace_makes_the_store_hold_exactly_the_new_dataset(
     assert result.counts["programs"] == TableCounts(removed=1)
     assert_holds(store, replacement)
     assert store.imports().get_column("mode").to_list() == ["merge", "replace"]
+
+
+def test_replace_with_an_empty_dataset_is_refused(store: Store, sample: Dataset) -> None:
+    store.import_dataset(sample)
+    empty = Dataset.from_frames({"firms": pl.DataFrame({"firm_id": [], "name": [], "country": []})})
+
+    with pytest.raises(StoreError, match="holds no rows"):
+        store.import_dataset(empty, replace=True)
+
+    assert_holds(store, sample)
 
 
 def test_replace_with_the_stored_dataset_changes_nothing(store: Store, sample: Dataset) -> None:

@@ -157,12 +157,19 @@ class Store:
         All or nothing, in one transaction with its audit-log entry. Raises
         `ValidationError` (with every problem) if the stored and incoming rows together break
         a rule, `ConflictError` if a merge would change a stored row, and `StoreError` if
-        the database fails; the stored rows are then as they were. A refused import is
+        the database fails, or with `replace` if the dataset holds no rows at all; the
+        stored rows are then as they were. A refused import is
         still logged, in a transaction of its own. `actor` defaults to the OS user and
         `source` to the dataset's source.
         """
         who = actor or _os_user()
         what = source if source is not None else dataset.source
+        if replace and not any(dataset.row_counts().values()):
+            # An unfilled survey template must not wipe the store by accident.
+            raise StoreError(
+                f"{what} holds no rows; replacing the store with it would remove everything "
+                "stored, so nothing was changed"
+            )
         try:
             with self._transaction(write=True) as connection:
                 counts, report = import_rows(connection, dataset, replace=replace)
