@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +12,7 @@ from kiban.cli import app
 from kiban.dataset import Dataset
 from kiban.dataset.io import write_dataset
 from kiban.store import open_store
+from tests.samples import sample_frames
 
 
 def kiban(*args: str | Path, env: dict[str, str | None] | None = None) -> Result:
@@ -45,68 +45,12 @@ def one_line(text: str) -> str:
 
 
 def good_dataset() -> Dataset:
-    """A prime and three sub-tier firms (one abroad, one withdrawing), a four-level bill of
-    materials, item-level supplies with shares summing to 1, one program."""
-    return Dataset.from_frames(
-        {
-            "firms": pl.DataFrame(
-                {
-                    "firm_id": ["F1", "F2", "F3", "F4"],
-                    "name": ["Prime Heavy", "Gear Works", "シール工業", "Ore GmbH"],
-                    "country": ["JP", "JP", "JP", "DE"],
-                    "region": ["Aichi", "Gifu", None, None],
-                    "employees": [80_000, 120, 35, 2_000],
-                    "revenue_jpy": [4.5e12, 2.1e9, 3.3e8, 9.9e10],
-                    "defense_revenue_jpy": [4.5e11, 1.2e9, 0.0, None],
-                    "operating_margin": [0.031, -0.012, 0.1, None],
-                    "cyber_level": [3, 1, 0, None],
-                    "has_successor": [True, False, None, True],
-                    "status": ["active", "active", "withdrawing", "active"],
-                    "observed_at": [dt.date(2024, 3, 31), None, dt.date(2023, 12, 1), None],
-                }
-            ),
-            "items": pl.DataFrame(
-                {
-                    "item_id": ["SYS-1", "ASM-1", "CMP-1", "MAT-1"],
-                    "name": ["Fighter", "Landing gear", "Seal", "Titanium"],
-                    "kind": ["system", "assembly", "component", "material"],
-                    "custom": [True, True, False, False],
-                    "qualification_days": [None, 540, 180, 90],
-                    "unit_cost_jpy": [1.1e10, 3.0e7, 1.5e4, None],
-                }
-            ),
-            "bom": pl.DataFrame(
-                {
-                    "parent_item_id": ["SYS-1", "ASM-1", "CMP-1"],
-                    "child_item_id": ["ASM-1", "CMP-1", "MAT-1"],
-                    "quantity": [3.0, 12.0, 0.25],
-                }
-            ),
-            "supplies": pl.DataFrame(
-                {
-                    "supplier_id": ["F2", "F3", "F4", "F4"],
-                    "customer_id": ["F1", "F2", "F2", "F3"],
-                    "item_id": ["ASM-1", "CMP-1", "CMP-1", "MAT-1"],
-                    "share": [1.0, 0.6, 0.4, None],
-                    "annual_value_jpy": [9.0e8, 1.2e7, 8.0e6, 2.5e6],
-                    "lead_time_days": [400, 120, 200, None],
-                }
-            ),
-            "programs": pl.DataFrame(
-                {
-                    "program_id": ["P1"],
-                    "name": ["Fighter program"],
-                    "item_id": ["SYS-1"],
-                    "prime_id": ["F1"],
-                    "category": ["aircraft"],
-                    "annual_quantity": [10.0],
-                    "unit_price_jpy": [1.2e10],
-                    "designated": [True],
-                }
-            ),
-        },
-        source="good",
-    )
+    """The shared sample (tests/samples.py) as a program survey gives it: no unknown column,
+    item-level supplies only."""
+    frames = sample_frames()
+    frames["firms"] = frames["firms"].drop("survey_note")
+    frames["supplies"] = frames["supplies"].filter(pl.col("item_id").is_not_null())
+    return Dataset.from_frames(frames, source="good")
 
 
 @pytest.fixture(autouse=True)

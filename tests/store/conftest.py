@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from kiban.dataset import Dataset
 from kiban.store import Store, open_store
-from tests.store.datasets import sample_dataset
+from tests.samples import sample_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_UP = ROOT / "scripts" / "postgres-up"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from kiban.dataset import Dataset
 from kiban.errors import StoreError
 from kiban.store import Store, open_store
-from tests.store.datasets import network, sample_dataset, sorted_by_key, subtier_dataset
+from tests.samples import network, sample_dataset, sorted_by_key, subtier_dataset
 from tests.store.test_import import assert_holds
 
 
@@ -83,7 +83,7 @@ _KILLED_IMPORT = """
 import sys
 import sqlalchemy as sa
 from kiban.store import open_store
-from tests.store.datasets import network
+from tests.samples import network
 
 store = open_store(sys.argv[1])
 store.engine.dispose()

@@ -11,7 +11,7 @@ from polars.testing import assert_frame_equal
 from kiban.dataset import Dataset, ValidationError
 from kiban.errors import ConflictError, StoreError
 from kiban.store import Store, TableCounts
-from tests.store.datasets import sample_dataset, sample_frames, sorted_by_key, subtier_dataset
+from tests.samples import sample_dataset, sample_frames, sorted_by_key, subtier_dataset
 
 
 def assert_holds(store: Store, expected: Dataset) -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kiban.dataset import Dataset
 from kiban.store import Store
-from tests.store.datasets import sorted_by_key
+from tests.samples import sorted_by_key
 
 texts = st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=20)
 ids = texts.map(str.strip).filter(bool)
@@ -37,7 +37,7 @@ firm_rows = st.fixed_dictionaries(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(rows=st.lists(firm_rows, max_size=8, unique_by=lambda r: r["firm_id"]))
+@given(rows=st.lists(firm_rows, min_size=1, max_size=8, unique_by=lambda r: r["firm_id"]))
 def test_firms_round_trip_exactly(store: Store, rows: list[dict[str, object]]) -> None:
     frame = pl.DataFrame(
         rows,

@@ -1,4 +1,4 @@
-"""Small, hand-made datasets for the store tests, and a large synthetic network."""
+"""Small datasets shared by the tests of several areas (store, CLI)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def sample_frames() -> dict[str, pl.DataFrame]:
     firms = pl.DataFrame(
         {
             "firm_id": ["F1", "F2", "F3", "F4"],
-            "name": ["Prime Heavy", "Gear Works", "Seal Co", "Ore GmbH"],
+            "name": ["Prime Heavy", "Gear Works", "シール工業", "Ore GmbH"],
             "country": ["JP", "JP", "JP", "DE"],
             "region": ["Aichi", "Gifu", None, None],
             "employees": [80_000, 120, 35, 2_000],
