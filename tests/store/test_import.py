@@ -69,6 +69,48 @@ def test_subtier_survey_alone_in_an_empty_store_is_refused(store: Store) -> None
     assert store.dataset().tables == {}
 
 
+def test_survey_naming_a_stored_firm_without_its_details_keeps_them(
+    store: Store, sample: Dataset
+) -> None:
+    store.import_dataset(sample)
+    # A second survey names the stored F4 by id, name and country only, and adds a firm.
+    survey = Dataset.from_frames(
+        {
+            "firms": pl.DataFrame(
+                {"firm_id": ["F4", "F6"], "name": ["Ore GmbH", "Forge KK"], "country": ["DE", "JP"]}
+            ),
+            "supplies": pl.DataFrame(
+                {"supplier_id": ["F6"], "customer_id": ["F4"], "item_id": ["MAT-1"]}
+            ),
+        }
+    )
+
+    result = store.import_dataset(survey)
+
+    assert result.counts["firms"] == TableCounts(added=1, unchanged=1)
+    held = store.dataset().firms
+    stored_f4 = sample.firms.filter(pl.col("firm_id") == "F4")
+    assert_frame_equal(held.filter(pl.col("firm_id") == "F4"), stored_f4, check_exact=True)
+    # The new firm has no survey_note: the column was absent, not given as empty.
+    assert held.filter(pl.col("firm_id") == "F6").get_column("survey_note").to_list() == [None]
+
+
+def test_a_column_given_empty_is_a_change_not_an_absence(store: Store, sample: Dataset) -> None:
+    store.import_dataset(sample)
+    survey = Dataset.from_frames(
+        {
+            "firms": pl.DataFrame(
+                {"firm_id": ["F4"], "name": ["Ore GmbH"], "country": ["DE"], "employees": [None]},
+                schema_overrides={"employees": pl.Int64},
+            )
+        }
+    )
+
+    with pytest.raises(ConflictError, match=r"firms \(F4\), column employees: '2000' -> \(empty\)"):
+        store.import_dataset(survey)
+    assert_holds(store, sample)
+
+
 def test_merge_that_would_change_a_stored_row_is_refused(store: Store, sample: Dataset) -> None:
     store.import_dataset(sample)
     frames = sample_frames()

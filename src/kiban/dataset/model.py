@@ -21,6 +21,8 @@ class Dataset:
     indexing it gives an empty frame. `read_issues` holds what reading found wrong (values of
     the wrong type, missing columns); `kiban.validate` reports them with everything else.
     `locations` says where each table came from (`d/firms.csv`, `s.xlsx, sheet firms`).
+    `given_columns` names, per table, the declared columns its source had (the others were
+    filled with nulls or defaults); a table not listed had them all.
 
     Build one with `Dataset.from_frames`, `kiban.read_dataset` or a generator.
 
@@ -38,6 +40,7 @@ class Dataset:
     missing_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     locations: Mapping[str, str] = field(default_factory=dict)
     source: str = "<memory>"
+    given_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_frames(
@@ -56,6 +59,7 @@ class Dataset:
         tables: dict[str, pl.DataFrame] = {}
         issues = []
         missing: dict[str, tuple[str, ...]] = {}
+        given: dict[str, tuple[str, ...]] = {}
         for name, frame in frames.items():
             key = name.strip().lower()
             if key not in TABLES:
@@ -72,6 +76,7 @@ class Dataset:
             coerced = coerce(TABLES[key], frame)
             tables[key] = coerced.frame
             issues.append(coerced.issues)
+            given[key] = coerced.given_columns
             if coerced.missing_columns:
                 missing[key] = coerced.missing_columns
         ordered = {name: tables[name] for name in TABLES if name in tables}
@@ -81,6 +86,7 @@ class Dataset:
             missing_columns=missing,
             locations=dict(locations or {}),
             source=source,
+            given_columns=given,
         )
 
     def __getitem__(self, name: str) -> pl.DataFrame:
@@ -114,6 +120,12 @@ class Dataset:
     def row_counts(self) -> dict[str, int]:
         """Rows per table present, in the format's table order."""
         return {name: frame.height for name, frame in self.tables.items()}
+
+    def given(self, name: str) -> tuple[str, ...]:
+        """The declared columns of table `name` that its source had."""
+        if name in self.given_columns:
+            return self.given_columns[name]
+        return tuple(c for c in TABLES[name].column_names if c in self[name].columns)
 
     def extra_columns(self, name: str) -> tuple[str, ...]:
         """Columns of table `name` that the format does not declare."""

@@ -45,6 +45,7 @@ class Coerced:
     issues: pl.DataFrame
     missing_columns: tuple[str, ...]
     extra_columns: tuple[str, ...]
+    given_columns: tuple[str, ...]
 
 
 def _blank_to_null(expr: pl.Expr) -> pl.Expr:
@@ -206,4 +207,5 @@ def coerce(table: Table, frame: pl.DataFrame) -> Coerced:
         issues=concat_issues(issues) if issues else no_issues(),
         missing_columns=missing,
         extra_columns=extras,
+        given_columns=tuple(c for c in table.column_names if c in present),
     )

@@ -1,7 +1,8 @@
 """Importing a dataset into a store, inside the caller's transaction.
 
 A merge validates the union of the stored and the incoming rows (so a sub-tier survey may
-refer to firms already stored), refuses a key stored with other values, and adds the new rows.
+refer to firms already stored), keeps the stored values of columns the incoming rows lack,
+refuses a key stored with other values, and adds the new rows.
 A replace validates the incoming dataset alone and makes the store hold exactly it. Rows are
 written in bulk (executemany), parents before children, and removed children before parents.
 """
@@ -19,7 +20,7 @@ from kiban.dataset.schema import TABLES
 from kiban.dataset.validate import validate
 from kiban.errors import ConflictError
 from kiban.store.audit import TableCounts
-from kiban.store.merge import TableDiff, diff_table, merged
+from kiban.store.merge import TableDiff, diff_table, merged, with_stored_values
 from kiban.store.rows import ROW_ID, read_table, to_records, to_sqlite_rows
 from kiban.store.tables import DATA_TABLES, EXTRA, SURROGATE_ID, has_surrogate_key
 
@@ -39,6 +40,8 @@ def import_rows(
     would change a stored row; in both cases before anything is written.
     """
     stored = {name: read_table(connection, name, with_ids=True) for name in TABLES}
+    if not replace:
+        dataset = with_stored_values(stored, dataset)
     report = validate(dataset if replace else merged(stored, dataset))
     if not report.ok:
         raise ValidationError(report)

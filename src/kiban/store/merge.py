@@ -7,7 +7,7 @@ and writes the outcome in one transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -35,6 +35,36 @@ class TableDiff:
     unchanged: int
     removed: pl.DataFrame
     differences: pl.DataFrame
+
+
+def with_stored_values(stored: Mapping[str, pl.DataFrame], incoming: Dataset) -> Dataset:
+    """Incoming rows whose key is stored take the stored values of the columns they lack.
+
+    A survey answers what it asks: one that names a stored firm by id, name and country
+    only says nothing about its employees, so a merge keeps the stored figure rather than
+    reading the absence as a change. Columns the incoming table has are taken as given,
+    nulls included. Row order is kept, so error row numbers stay those of the user's file.
+    """
+    tables = dict(incoming.tables)
+    for name, frame in incoming.tables.items():
+        table, old = TABLES[name], stored[name]
+        key = list(table.key)
+        given = set(incoming.given(name)) | set(frame.columns) - set(table.column_names)
+        absent = [c for c in table.column_names if c not in given and c not in key]
+        absent += [c for c in extra_columns(table, old) if c not in frame.columns]
+        if not absent or not old.height:
+            continue
+        lookup = old.select(*key, *absent).with_columns(pl.lit(True).alias(_STORED))
+        joined = frame.join(
+            lookup, on=key, how="left", nulls_equal=True, suffix=_STORED, maintain_order="left"
+        )
+        matched = pl.col(_STORED).fill_null(False)
+        tables[name] = joined.with_columns(
+            pl.when(matched).then(pl.col(c + _STORED)).otherwise(pl.col(c)).alias(c)
+            for c in absent
+            if c in frame.columns
+        ).select(*frame.columns, *(c for c in absent if c not in frame.columns))
+    return replace(incoming, tables=tables)
 
 
 def merged(stored: Mapping[str, pl.DataFrame], incoming: Dataset) -> Dataset:
