@@ -8,6 +8,16 @@ exits non-zero without a traceback; anything else that escapes is a bug in kiban
 from __future__ import annotations
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of `error`'s message, or its type's name if it has none.
+
+    Library errors (polars, SQLAlchemy, fastexcel) can run to many lines; the first says what
+    went wrong, which is what a message to the user quotes.
+    """
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class KibanError(Exception):
     """A failure caused by input or environment, with a message meant for the user."""
 

@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from kiban.dataset.files import check_column_names, check_size, drop_empty_unnamed
-from kiban.errors import DatasetError
+from kiban.errors import DatasetError, first_line
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -212,8 +212,7 @@ def _diagnose(path: Path, where: str, n_columns: int, exc: BaseException) -> Dat
     if found is not None:
         line, problem = found
         return DatasetError(f"{where}, line {line}: {problem}")
-    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return DatasetError(f"{where} cannot be read as CSV ({detail}); {_QUOTING}")
+    return DatasetError(f"{where} cannot be read as CSV ({first_line(exc)}); {_QUOTING}")
 
 
 def _first_invalid_utf8(path: Path) -> tuple[int, int] | None:

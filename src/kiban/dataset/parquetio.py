@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from kiban.dataset.files import check_column_names, check_size
-from kiban.errors import DatasetError
+from kiban.errors import DatasetError, first_line
 
 
 def read_parquet_table(path: Path) -> pl.DataFrame:
@@ -23,9 +23,8 @@ def read_parquet_table(path: Path) -> pl.DataFrame:
     try:
         frame = pl.read_parquet(path, glob=False)
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatasetError(
-            f"{where} is not a readable Parquet file ({detail}); it may be damaged or "
+            f"{where} is not a readable Parquet file ({first_line(exc)}); it may be damaged or "
             "incomplete: write it again"
         ) from None
     check_column_names(frame.columns, where)

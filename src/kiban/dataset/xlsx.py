@@ -45,7 +45,7 @@ from kiban.dataset.files import (
 from kiban.dataset.model import Dataset
 from kiban.dataset.schema import FORMAT_VERSION, TABLES, Column, Kind, Table
 from kiban.dataset.validate import country_codes
-from kiban.errors import DatasetError
+from kiban.errors import DatasetError, first_line
 
 # fastexcel logs a warning for every column it cannot type (an empty column); without a
 # handler Python would print it. kiban prints nothing.
@@ -85,7 +85,7 @@ def read_workbook(path: Path) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
         reader = fastexcel.read_excel(path)
         sheet_names = list(reader.sheet_names)
     except Exception as exc:
-        raise DatasetError(f"{where} is not a valid Excel workbook ({_first_line(exc)})") from None
+        raise DatasetError(f"{where} is not a valid Excel workbook ({first_line(exc)})") from None
     sheets: dict[str, str] = {}
     for sheet_name in sheet_names:
         table = table_named(sheet_name)
@@ -113,14 +113,9 @@ def read_workbook(path: Path) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
             except DatasetError:
                 raise
             except Exception as exc:
-                raise DatasetError(f"{location} cannot be read ({_first_line(exc)})") from None
+                raise DatasetError(f"{location} cannot be read ({first_line(exc)})") from None
             locations[table] = location
     return frames, locations
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _check_workbook_file(path: Path, where: str) -> None:
@@ -275,7 +270,7 @@ def write_workbook(
     except OSError as exc:
         raise DatasetError(f"{path} cannot be written: {exc.strerror or exc}") from None
     except xlsxwriter.exceptions.XlsxWriterException as exc:
-        raise DatasetError(f"{path} cannot be written ({_first_line(exc)})") from None
+        raise DatasetError(f"{path} cannot be written ({first_line(exc)})") from None
     finally:
         partial.unlink(missing_ok=True)
     return path

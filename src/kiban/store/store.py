@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL, Engine
 from kiban.dataset.model import Dataset
 from kiban.dataset.report import ValidationError, ValidationReport
 from kiban.dataset.schema import FORMAT_VERSION, TABLES
-from kiban.errors import ConflictError, StoreError
+from kiban.errors import ConflictError, StoreError, first_line
 from kiban.store import audit
 from kiban.store.audit import ImportRecord, Outcome, TableCounts
 from kiban.store.engine import WRITE, create_engine, redact, resolve_url, sqlite_path
@@ -313,8 +313,8 @@ def _translated(url: URL) -> Iterator[None]:
 
 
 def _reason(err: sa.exc.DBAPIError) -> str:
-    text = str(err.orig if err.orig is not None else err).strip()
-    return text.splitlines()[0] if text else type(err.orig).__name__
+    # The driver's own error says what happened; SQLAlchemy's wrapper adds the statement.
+    return first_line(err.orig if err.orig is not None else err)
 
 
 def open_store(url: str | None = None, *, create: bool = False) -> Store:
