@@ -83,7 +83,9 @@ def read_csv_table(path: Path) -> pl.DataFrame:
     if frame.width > 1:
         expected = (frame.height + 1) * (frame.width - 1)
         if _commas_outside_quotes(path) != expected:
-            _raise_if_ragged(path, where, frame.width)
+            ragged = _bad_row_error(path, where, frame.width)
+            if ragged is not None:
+                raise ragged
     return drop_empty_unnamed(
         frame, [n for n, h in zip(names, header, strict=True) if not h.strip()]
     )
@@ -167,16 +169,18 @@ def _commas_outside_quotes(path: Path) -> int:
     return total
 
 
-def _raise_if_ragged(path: Path, where: str, n_columns: int) -> None:
-    """Raise for the first line whose field count differs from the header's, if any."""
+def _bad_row_error(path: Path, where: str, n_columns: int) -> DatasetError | None:
+    """The error naming the first malformed line, or None; empty lines are not malformed."""
     found = _first_bad_row(path, n_columns)
-    if found is not None:
-        line, problem = found
-        raise DatasetError(f"{where}, line {line}: {problem}")
+    if found is None:
+        return None
+    line, problem = found
+    return DatasetError(f"{where}, line {line}: {problem}")
 
 
 def _first_bad_row(path: Path, n_columns: int) -> tuple[int, str] | None:
-    """(line, problem) of the first malformed row; empty lines are not malformed."""
+    """(line, problem) of the first row with a field count other than the header's or bad
+    quoting."""
     start = 1
     header_seen = False
     with _open_text(path) as reader:
@@ -208,10 +212,9 @@ def _diagnose(path: Path, where: str, n_columns: int, exc: BaseException) -> Dat
     bad_byte = _first_invalid_utf8(path)
     if bad_byte is not None:
         return _encoding_error(path, where, bad_byte)
-    found = _first_bad_row(path, n_columns)
-    if found is not None:
-        line, problem = found
-        return DatasetError(f"{where}, line {line}: {problem}")
+    ragged = _bad_row_error(path, where, n_columns)
+    if ragged is not None:
+        return ragged
     return DatasetError(f"{where} cannot be read as CSV ({first_line(exc)}); {_QUOTING}")
 
 

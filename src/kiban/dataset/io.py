@@ -56,22 +56,23 @@ def read_dataset(path: str | os.PathLike[str]) -> Dataset:
     cannot be read at all.
     """
     where = Path(path)
+    suffix = where.suffix.lower()
     try:
         if not where.exists():
             raise DatasetError(f"{where} does not exist")
         if where.is_dir():
             frames, locations = _read_folder(where)
-        elif where.suffix.lower() in _WORKBOOKS:
+        elif suffix in _WORKBOOKS:
             frames, locations = read_workbook(where)
-        elif where.suffix.lower() in _READERS:
+        elif suffix in _READERS:
             table = table_named(where.stem)
             if table is None:
                 raise DatasetError(
-                    f"{where}: a single {where.suffix.lower()} file must be named like a table "
-                    f"({', '.join(f'{n}{where.suffix.lower()}' for n in TABLES)}); to read "
+                    f"{where}: a single {suffix} file must be named like a table "
+                    f"({', '.join(f'{n}{suffix}' for n in TABLES)}); to read "
                     "several tables, give the folder that holds them"
                 )
-            frames = {table: _READERS[where.suffix.lower()](where)}
+            frames = {table: _READERS[suffix](where)}
             locations = {table: str(where)}
         else:
             raise DatasetError(
