@@ -16,7 +16,6 @@ from kiban.dataset.report import (
     Severity,
     concat_issues,
     issue,
-    no_issues,
     row_issues,
 )
 from kiban.dataset.schema import Column, Kind, Table
@@ -39,12 +38,15 @@ _NUMERIC = (
 
 @dataclass(frozen=True)
 class Coerced:
-    """A table in the schema's types, with what reading it found wrong."""
+    """A table in the schema's types, with what reading it found wrong.
+
+    `missing_columns` are the required columns the input lacked; `given_columns` the declared
+    columns it had (the others were filled with nulls or defaults).
+    """
 
     frame: pl.DataFrame
     issues: pl.DataFrame
     missing_columns: tuple[str, ...]
-    extra_columns: tuple[str, ...]
     given_columns: tuple[str, ...]
 
 
@@ -201,11 +203,9 @@ def coerce(table: Table, frame: pl.DataFrame) -> Coerced:
             [_to_string(frame.schema[c], pl.col(c)).alias(c) for c in extras]
         )
         typed = pl.concat([typed, extra_frame], how="horizontal")
-    result = typed
     return Coerced(
-        frame=result,
-        issues=concat_issues(issues) if issues else no_issues(),
+        frame=typed,
+        issues=concat_issues(issues),
         missing_columns=missing,
-        extra_columns=extras,
         given_columns=tuple(c for c in table.column_names if c in present),
     )
