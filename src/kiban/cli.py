@@ -28,6 +28,7 @@ from kiban.errors import KibanError
 if TYPE_CHECKING:
     import polars as pl
 
+    from kiban.dataset.model import Dataset
     from kiban.dataset.report import ValidationReport
     from kiban.store import Store
 
@@ -111,13 +112,13 @@ def _write_json(value: object) -> None:
     sys.stdout.write(json.dumps(value, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
-def _print_frame(frame: pl.DataFrame, fmt: OutputFormat, title: str | None = None) -> None:
+def _print_frame(frame: pl.DataFrame, fmt: OutputFormat) -> None:
     if fmt is OutputFormat.json:
         _write_json(frame.to_dicts())
     elif fmt is OutputFormat.csv:
         sys.stdout.write(frame.write_csv())
     else:
-        out.print(rich_table(frame, title=title))
+        out.print(rich_table(frame))
 
 
 def rich_table(frame: pl.DataFrame, title: str | None = None) -> RichTable:
@@ -145,6 +146,15 @@ def _open(db: str | None, *, create: bool = False) -> Store:
     from kiban.store import open_store
 
     return open_store(db, create=create)
+
+
+def _write(dataset: Dataset, path: Path, fmt: DatasetFormat, overwrite: bool) -> None:
+    """Write `dataset` to `path` and say what was written."""
+    from kiban.dataset.io import write_dataset
+
+    written = write_dataset(dataset, path, fmt.value, overwrite=overwrite)
+    counts = ", ".join(f"{n:,} {t}" for t, n in dataset.row_counts().items())
+    out.print(f"wrote {written} ({counts})")
 
 
 # --- data in and out -------------------------------------------------------------------------
@@ -265,8 +275,6 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Write everything stored as a dataset (round-trips with `kiban import`)."""
-    from kiban.dataset.io import write_dataset
-
     with _open(db) as store:
         dataset = store.dataset()
         if not dataset.tables:
@@ -274,9 +282,7 @@ def export(
                 f"the store {store.url} holds no data, so there is nothing to export; "
                 "add some with `kiban import PATH`"
             )
-    written = write_dataset(dataset, path, fmt.value, overwrite=overwrite)
-    counts = ", ".join(f"{n:,} {t}" for t, n in dataset.row_counts().items())
-    out.print(f"wrote {written} ({counts})")
+    _write(dataset, path, fmt, overwrite)
 
 
 @app.command()
@@ -410,13 +416,9 @@ def generate_programs(
     overwrite: Annotated[bool, typer.Option(help="Replace what is at PATH.")] = False,
 ) -> None:
     """A synthetic dataset of Japanese defense programs, calibrated to public figures."""
-    from kiban.dataset.io import write_dataset
     from kiban.reference.programs import generate_programs as generate
 
-    dataset = generate(seed, scale=scale)
-    written = write_dataset(dataset, path, fmt.value, overwrite=overwrite)
-    counts = ", ".join(f"{n:,} {t}" for t, n in dataset.row_counts().items())
-    out.print(f"wrote {written} ({counts})")
+    _write(generate(seed, scale=scale), path, fmt, overwrite)
 
 
 # --- the main job ----------------------------------------------------------------------------
