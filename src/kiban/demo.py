@@ -130,7 +130,7 @@ def section_reference(ctx: DemoContext) -> None:
 
 
 def section_next(ctx: DemoContext) -> None:
-    url = ctx.store.info().url
+    url = ctx.store.url
     db = "" if url.endswith("///kiban.db") else f" --db {url}"
     ctx.console.print("\n[bold]Try next[/]", markup=True)
     for command, what in [
