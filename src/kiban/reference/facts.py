@@ -105,10 +105,6 @@ def _text(column: str, header: str | None = None) -> _Column:
     return _Column(header or column.replace("_", " "), lambda row: str(row[column] or ""))
 
 
-def _count(column: str, header: str) -> _Column:
-    return _Column(header, lambda row: format_number(row[column]))
-
-
 def _approx(row: Row, text: str) -> str:
     if not (text and row.get("approx")):
         return text
@@ -116,20 +112,28 @@ def _approx(row: Row, text: str) -> str:
     return f"{bound}~{value}"
 
 
-def _jpy(column: str, header: str, main: bool = False) -> _Column:
+def _figure(
+    column: str, header: str, formatted: Callable[[Any], str], main: bool = False
+) -> _Column:
+    """`column` through `formatted`; marked `~` when it is the row's approximate main value."""
+
     def render(row: Row) -> str:
-        text = format_jpy(row[column])
-        return _approx(row, text) if main else text
-
-    return _Column(f"{header} (JPY)", render)
-
-
-def _frac(column: str, header: str, main: bool = False) -> _Column:
-    def render(row: Row) -> str:
-        text = format_frac(row[column])
+        text = formatted(row[column])
         return _approx(row, text) if main else text
 
     return _Column(header, render)
+
+
+def _jpy(column: str, header: str, main: bool = False) -> _Column:
+    return _figure(column, f"{header} (JPY)", format_jpy, main)
+
+
+def _frac(column: str, header: str, main: bool = False) -> _Column:
+    return _figure(column, header, format_frac, main)
+
+
+def _count(column: str, header: str) -> _Column:
+    return _figure(column, header, format_number)
 
 
 def _pct(column: str, header: str) -> _Column:
@@ -140,11 +144,7 @@ def _pct(column: str, header: str) -> _Column:
 
 
 def _usd_m(column: str, header: str, main: bool = False) -> _Column:
-    def render(row: Row) -> str:
-        text = format_number(row[column])
-        return _approx(row, text) if main else text
-
-    return _Column(f"{header} (US$ m)", render)
+    return _figure(column, f"{header} (US$ m)", format_number, main)
 
 
 def _years(start: str, end: str | None = None, header: str = "FY") -> _Column:
