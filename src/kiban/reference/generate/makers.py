@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiban.reference.generate.items import CATALOG_PROGRAM, ItemTable, ProgramItems
-from kiban.reference.generate.vocabulary import TIER1_SECTOR
 
 # Makers of a commercial item: 2, 3 or 4 for own items, up to 5 for catalog commodities.
 OWN_MAKERS = (np.array([2, 3, 4]), np.array([0.5, 0.35, 0.15]))
@@ -221,7 +220,7 @@ def assign_program_makers(
     """
     spec = program.spec
     for item, sub in zip(program.tier1, spec.subsystems, strict=True):
-        sector = TIER1_SECTOR["software" if sub.kind == "software" else sub.domain]
+        sector = items.sector[item]
         if sub.maker is None:
             maker = firms.add("own", sector, level=1, country="JP", category=spec.category)
         elif sub.maker.startswith("foreign:"):
