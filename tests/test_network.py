@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiban.dataset import Dataset
-from kiban.network import program_supply_chain
+from kiban.network import CHAIN_SCHEMA, program_supply_chain
 
 FIRMS = ["P", "A", "B", "C", "D"]
 ITEMS = ["SYS", "X", "Y", "Z"]
@@ -64,3 +64,9 @@ def test_chain_matches_breadth_first_search(
     chain = program_supply_chain(ds)
     got = {(f, i): t for _, f, i, t in chain.iter_rows()}
     assert got == brute_force(bom, supplies, "P", "SYS")
+
+
+def test_a_dataset_without_programs_has_an_empty_chain_with_its_columns() -> None:
+    chain = program_supply_chain(Dataset.from_frames({}))
+    assert chain.height == 0
+    assert chain.schema == CHAIN_SCHEMA

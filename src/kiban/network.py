@@ -77,5 +77,5 @@ def program_supply_chain(dataset: Dataset) -> pl.DataFrame:
         found.append(step)
         seen = pl.concat([seen, step.select(key)])
         frontier = step
-    chain = pl.concat(found) if found else pl.DataFrame(schema=CHAIN_SCHEMA)
-    return chain.cast(CHAIN_SCHEMA).sort("program_id", "tier", "firm_id", "item_id")
+    # `found` starts with the primes' frame, so it is never empty, even without programs.
+    return pl.concat(found).cast(CHAIN_SCHEMA).sort("program_id", "tier", "firm_id", "item_id")
