@@ -157,7 +157,11 @@ class ValidationReport:
         )
 
     def lines(self, frame: pl.DataFrame | None = None, limit: int | None = None) -> list[str]:
-        """Problems as sentences: `firms.csv row 7, column country: 'XX' is ... (rule country)`."""
+        """Problems as lines: `d/firms.csv, row 7, column country: 'XX': is not ... [country]`.
+
+        Each names where the table came from (its location, else the table), the row and
+        column when known, the value, the message and the rule in brackets.
+        """
         frame = self.issues if frame is None else frame
         if limit is not None:
             frame = frame.head(limit)

@@ -158,7 +158,7 @@ class Store:
         `ValidationError` (with every problem) if the stored and incoming rows together break
         a rule, `ConflictError` if a merge would change a stored row, and `StoreError` if
         the database fails, or with `replace` if the dataset holds no rows at all; the
-        stored rows are then as they were. A refused import is
+        stored rows are then as they were. A refused import (invalid or in conflict) is
         still logged, in a transaction of its own. `actor` defaults to the OS user and
         `source` to the dataset's source.
         """
