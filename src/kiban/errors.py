@@ -42,3 +42,8 @@ class ReferenceDataError(KibanError):
 
 class GeneratorError(KibanError):
     """A generator was given parameters it cannot honour."""
+
+
+class RiskError(KibanError):
+    """A risk analysis was asked about something the data does not hold (an unknown program
+    or firm, an empty store, a program whose prime is missing) or given a bad setting."""
