@@ -7,12 +7,13 @@ the result. Heavy modules are imported inside commands so `kiban --help` stays f
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
@@ -24,12 +25,15 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from kiban.errors import KibanError
+from kiban.terminal import program_summary_view, rich_table
 
 if TYPE_CHECKING:
     import polars as pl
 
     from kiban.dataset.model import Dataset
     from kiban.dataset.report import ValidationReport
+    from kiban.network import SupplyNetwork
+    from kiban.risk.config import RiskConfig
     from kiban.store import Store
 
 app = typer.Typer(
@@ -46,7 +50,10 @@ app.add_typer(generate_app, name="generate")
 
 # No markup by default: messages carry user values (file names, cell values) in which
 # `[...]` is text, not a style. Styled words are added with `_labelled`.
-out = Console(highlight=False, soft_wrap=True, markup=False)
+# Piped output (a file, a pager) gets a wide page rather than rich's 80 columns; a
+# terminal, its own width. COLUMNS, if set, wins in both cases.
+_PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+out = Console(highlight=False, soft_wrap=True, markup=False, width=_PIPE_WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 P = ParamSpec("P")
@@ -116,30 +123,14 @@ def _print_frame(frame: pl.DataFrame, fmt: OutputFormat) -> None:
     if fmt is OutputFormat.json:
         _write_json(frame.to_dicts())
     elif fmt is OutputFormat.csv:
-        sys.stdout.write(frame.write_csv())
+        import polars as pl
+
+        # CSV has no lists: a list cell (archetype tags, countries) is written joined by ";".
+        lists = [n for n, t in frame.schema.items() if isinstance(t, pl.List)]
+        joined = [pl.col(n).cast(pl.List(pl.String)).list.join(";") for n in lists]
+        sys.stdout.write(frame.with_columns(joined).write_csv())
     else:
         out.print(rich_table(frame))
-
-
-def rich_table(frame: pl.DataFrame, title: str | None = None) -> RichTable:
-    """`frame` as a terminal table: numbers right-aligned, times to the second."""
-    table = RichTable(title=title, title_justify="left", show_lines=False)
-    numeric = {name for name, dtype in frame.schema.items() if dtype.is_numeric()}
-    for name in frame.columns:
-        table.add_column(name, justify="right" if name in numeric else "left", overflow="fold")
-    for row in frame.iter_rows():
-        table.add_row(*[_cell(v) for v in row])
-    return table
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
-    return str(value)
 
 
 def _open(db: str | None, *, create: bool = False) -> Store:
@@ -419,6 +410,326 @@ def generate_programs(
     from kiban.reference.programs import generate_programs as generate
 
     _write(generate(seed, scale=scale), path, fmt, overwrite)
+
+
+# --- risk ------------------------------------------------------------------------------------
+
+risk_app = typer.Typer(
+    help="Single points of failure, sourcing, exposure and fragility-and-criticality scores.",
+    no_args_is_help=True,
+)
+app.add_typer(risk_app, name="risk")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        envvar="KIBAN_RISK_CONFIG",
+        help="A TOML file of risk weights and settings laid over the defaults.",
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Date the data's age is measured at (YYYY-MM-DD) [today]."),
+]
+ProgramOption = Annotated[str, typer.Option("--program", "-p", help="A program id.")]
+
+
+@dataclasses.dataclass(frozen=True)
+class _RiskInputs:
+    network: SupplyNetwork
+    config: RiskConfig
+    as_of: date
+
+
+def _risk_inputs(db: str | None, config: Path | None, as_of: str | None) -> _RiskInputs:
+    """The stored data compiled for analysis, the risk settings and the date of reference."""
+    from kiban.errors import RiskError
+    from kiban.network import SupplyNetwork
+    from kiban.risk.config import load_config
+
+    try:
+        when = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        raise RiskError(f"--as-of {as_of!r} is not a date written as YYYY-MM-DD") from None
+    settings = load_config(config)
+    with _open(db) as store:
+        dataset = store.dataset()
+    if not dataset.firms.height:
+        raise RiskError(
+            "the store holds no data: import a dataset (`kiban import PATH`) or run `kiban demo`"
+        )
+    return _RiskInputs(SupplyNetwork.build(dataset), settings, when)
+
+
+def _print_result(frame: pl.DataFrame, fmt: OutputFormat, title: str, footer: str) -> None:
+    """A risk result with, in a table, the age of the data behind it."""
+    if fmt is not OutputFormat.table:
+        _print_frame(frame, fmt)
+        return
+    out.print(rich_table(frame, title=title))
+    out.print(footer)
+
+
+@risk_app.command("summary")
+@guarded
+def risk_summary(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """One row per program: firms, tiers, single points of failure, sole sources, foreign
+    share, fragile suppliers, stale links."""
+    from kiban.risk.staleness import data_age
+    from kiban.risk.summary import program_summary
+
+    inputs = _risk_inputs(db, config, as_of)
+    summary = program_summary(inputs.network, inputs.config, as_of=inputs.as_of)
+    age = data_age(inputs.network, as_of=inputs.as_of, max_age_days=inputs.config.stale_after_days)
+    if fmt is OutputFormat.table:
+        summary = program_summary_view(summary)
+    _print_result(summary, fmt, "Headline risks by program", age.describe())
+
+
+@risk_app.command("spof")
+@guarded
+def risk_spof(
+    program: ProgramOption,
+    pairs: Annotated[
+        bool, typer.Option("--pairs", help="Also pairs of firms that only break it together.")
+    ] = False,
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The firms whose exit alone makes PROGRAM unproducible, and why."""
+    from kiban.risk.exposure import program_supply_rows
+    from kiban.risk.pairs import critical_pairs
+    from kiban.risk.producibility import producibility
+    from kiban.risk.spof import single_points_of_failure
+    from kiban.risk.staleness import data_age
+
+    inputs = _risk_inputs(db, None, as_of)
+    net = inputs.network
+    spof = single_points_of_failure(net, program)
+    status = dict(
+        zip(
+            ("producible", "reason"),
+            producibility(net).filter(program_id=program).select("producible", "reason").row(0),
+            strict=True,
+        )
+    )
+    pair_frame = critical_pairs(net, program) if pairs else None
+    rows = program_supply_rows(net, program).get_column("row").to_numpy()
+    age = data_age(net, as_of=inputs.as_of, max_age_days=inputs.config.stale_after_days, rows=rows)
+    if fmt is OutputFormat.json:
+        result: dict[str, object] = {
+            "program_id": program,
+            "producible": status["producible"],
+            "not_producible_because": status.get("reason"),
+            "single_points_of_failure": spof.to_dicts(),
+            "data_age": dataclasses.asdict(age),
+        }
+        if pair_frame is not None:
+            result["critical_pairs"] = pair_frame.to_dicts()
+        _write_json(result)
+        return
+    if fmt is OutputFormat.csv:
+        _print_frame(spof, fmt)
+        return
+    if not status["producible"]:
+        out.print(f"{program} is not producible now: {status.get('reason')}")
+    out.print(rich_table(spof, title=f"Single points of failure of {program}: {spof.height:,}"))
+    if pair_frame is not None:
+        out.print(
+            rich_table(pair_frame, title=f"Critical pairs of {program}: {pair_frame.height:,}")
+        )
+    out.print(age.describe())
+
+
+@risk_app.command("firms")
+@guarded
+def risk_firms(
+    program: Annotated[
+        str | None, typer.Option("--program", "-p", help="Only the firms of this program.")
+    ] = None,
+    top: Annotated[int | None, typer.Option(help="Only the N riskiest firms.", min=1)] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Fragility (1-5), criticality (1-5), risk and archetypes of each firm, riskiest first."""
+    from kiban.risk.scores import firm_risk
+    from kiban.risk.staleness import data_age
+
+    inputs = _risk_inputs(db, config, as_of)
+    scores = firm_risk(inputs.network, inputs.config, as_of=inputs.as_of, program_id=program)
+    scores = scores.sort(["risk", "criticality", "fragility"], descending=True, nulls_last=True)
+    if top is not None:
+        scores = scores.head(top)
+    age = data_age(inputs.network, as_of=inputs.as_of, max_age_days=inputs.config.stale_after_days)
+    shown = (
+        scores.select(
+            "firm_id",
+            "name",
+            "country",
+            "tier",
+            "fragility",
+            "criticality",
+            "risk",
+            "risk_level",
+            "archetypes",
+            "spof_programs",
+        )
+        if fmt is OutputFormat.table
+        else scores
+    )
+    title = "Firms by risk" + (f" in {program}" if program else "")
+    _print_result(shown, fmt, title, f"{age.describe()}; weights: {inputs.config.source}")
+
+
+@risk_app.command("explain")
+@guarded
+def risk_explain(
+    firm: Annotated[str, typer.Argument(help="A firm id.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Why FIRM scores as it does: every factor with its value, weight and contribution."""
+    from kiban.risk.scores import explain
+
+    inputs = _risk_inputs(db, config, as_of)
+    why = explain(inputs.network, inputs.config, firm, as_of=inputs.as_of)
+    if fmt is not OutputFormat.table:
+        parts = {
+            "fragility_factors": why.fragility_factors,
+            "criticality_factors": why.criticality_factors,
+            "archetypes": why.archetypes,
+            "spof": why.spof,
+        }
+        if fmt is OutputFormat.csv:
+            import polars as pl
+
+            factors = pl.concat(
+                [
+                    why.fragility_factors.with_columns(score_of=pl.lit("fragility")),
+                    why.criticality_factors.with_columns(score_of=pl.lit("criticality")),
+                ],
+                how="diagonal_relaxed",
+            )
+            _print_frame(factors, fmt)
+            return
+        _write_json(
+            {
+                "firm_id": why.firm_id,
+                "name": why.name,
+                "facts": why.facts,
+                "fragility": why.fragility,
+                "fragility_level": why.fragility_level,
+                "criticality": why.criticality,
+                "criticality_level": why.criticality_level,
+                "risk": why.risk,
+                "risk_level": why.risk_level,
+                "archetypes_tags": why.tags,
+                **{name: frame.to_dicts() for name, frame in parts.items()},
+                "data_age": dataclasses.asdict(why.data_age),
+                "config_source": why.config_source,
+            }
+        )
+        return
+    out.print(f"{why.firm_id} {why.name}")
+    facts = ", ".join(f"{k}={v}" for k, v in why.facts.items() if v is not None and k != "name")
+    out.print(facts)
+    out.print(
+        f"fragility {_score(why.fragility)} (level {why.fragility_level}), criticality "
+        f"{_score(why.criticality)} (level {why.criticality_level}), risk {_score(why.risk)} "
+        f"({why.risk_level})"
+    )
+    out.print(rich_table(why.fragility_factors, title="Fragility: factor, value, weight, part"))
+    out.print(rich_table(why.criticality_factors, title="Criticality: factor, value, weight, part"))
+    if why.archetypes.height:
+        out.print(rich_table(why.archetypes, title="Risk archetypes (US 2018) and evidence"))
+    if why.spof.height:
+        out.print(rich_table(why.spof, title="Programs it is a single point of failure for"))
+    out.print(f"{why.data_age.describe()}; weights: {why.config_source}")
+
+
+@risk_app.command("exposure")
+@guarded
+def risk_exposure(
+    program: ProgramOption,
+    concern: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--concern",
+            help="A country of concern (ISO code); repeat for more. "
+            "Default: the configuration's list.",
+        ),
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Value and firms of PROGRAM's supply chain by tier and by country, and its dependence on
+    countries of concern."""
+    from kiban.risk.exposure import exposure
+
+    inputs = _risk_inputs(db, config, as_of)
+    countries = concern if concern else list(inputs.config.countries_of_concern)
+    found = exposure(
+        inputs.network,
+        program,
+        countries_of_concern=countries,
+        home_country=inputs.config.home_country,
+        as_of=inputs.as_of,
+    )
+    if fmt is OutputFormat.json:
+        _write_json(
+            {
+                "program_id": found.program_id,
+                "firms": found.firms,
+                "supply_links": found.supply_links,
+                "annual_value_jpy": found.annual_value_jpy,
+                "foreign_value_jpy": found.foreign_value_jpy,
+                "by_tier": found.by_tier.to_dicts(),
+                "by_country": found.by_country.to_dicts(),
+                "concern": {
+                    "countries": list(found.concern.countries),
+                    "firms": found.concern.firms,
+                    "annual_value_jpy": found.concern.annual_value_jpy,
+                    "value_share": found.concern.value_share,
+                    "items_only_from_concern": found.concern.items_only_from_concern.to_dicts(),
+                },
+                "data_age": None if found.data_age is None else dataclasses.asdict(found.data_age),
+            }
+        )
+        return
+    if fmt is OutputFormat.csv:
+        _print_frame(found.by_tier, fmt)
+        return
+    out.print(rich_table(found.by_tier, title=f"{program}: supply chain by tier"))
+    out.print(rich_table(found.by_country, title=f"{program}: by country"))
+    if countries:
+        c = found.concern
+        share = "n/a" if c.value_share is None else f"{c.value_share:.1%}"
+        out.print(
+            f"countries of concern {', '.join(c.countries)}: {c.firms:,} firms, "
+            f"{share} of the chain's annual value; "
+            f"{c.items_only_from_concern.height:,} items come only from them"
+        )
+    else:
+        out.print("no countries of concern configured (--concern CC, or the configuration)")
+    if found.data_age is not None:
+        out.print(found.data_age.describe())
+
+
+def _score(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 # --- the main job ----------------------------------------------------------------------------

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import polars as pl
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table as RichTable
 
 from kiban.dataset import Dataset
 from kiban.errors import ConflictError
+from kiban.network import SupplyNetwork
 from kiban.store import ImportResult, Store, open_store
+from kiban.terminal import program_summary_view, rich_table
 
 
 @dataclass(frozen=True)
@@ -32,17 +33,6 @@ class DemoContext:
 
 
 Section = Callable[[DemoContext], None]
-
-
-def _frame_table(frame: pl.DataFrame, title: str) -> RichTable:
-    table = RichTable(title=title, title_justify="left")
-    for name, dtype in frame.schema.items():
-        table.add_column(name, justify="right" if dtype.is_numeric() else "left")
-    for row in frame.iter_rows():
-        table.add_row(
-            *["" if v is None else (f"{v:,}" if isinstance(v, int) else str(v)) for v in row]
-        )
-    return table
 
 
 def section_store(ctx: DemoContext) -> None:
@@ -103,13 +93,49 @@ def section_programs(ctx: DemoContext) -> None:
         pl.col("foreign_firms_pct").alias("foreign %"),
         pl.col("leaving_firms").alias("leaving"),
     )
-    ctx.console.print(_frame_table(overview, "Programs and their supply chains"))
+    ctx.console.print(rich_table(overview, "Programs and their supply chains", thousands=True))
     ctx.console.print(
         "firms: distinct firms in the chain, prime included; tiers: deepest tier (1 = the "
         "prime's direct suppliers); foreign %: firms producing outside Japan; leaving: firms "
         "withdrawing from or out of defense work.\n"
         "Primes are real contractors with public figures; sub-tier firms are synthetic "
         "(flagged synthetic=true), drawn to match published statistics."
+    )
+
+
+def section_risk(ctx: DemoContext) -> None:
+    """Headline risks of each program, as `kiban risk summary` shows them."""
+    from kiban.reference.programs import REFERENCE_DATE
+    from kiban.risk.config import load_demo_config
+    from kiban.risk.scores import firm_risk
+    from kiban.risk.staleness import data_age
+    from kiban.risk.summary import program_summary
+
+    network = SupplyNetwork.build(ctx.dataset)
+    config = load_demo_config()
+    # The generated data were "surveyed" up to the generator's reference date; measuring
+    # their age from today would call every link stale.
+    as_of = REFERENCE_DATE
+    summary = program_summary(network, config, as_of=as_of)
+    ctx.console.print(rich_table(program_summary_view(summary), "Headline risks", thousands=True))
+    age = data_age(network, as_of=as_of, max_age_days=config.stale_after_days)
+    ctx.console.print(
+        "SPOF: firms whose exit alone stops the program; sole src: items with one source that "
+        "no other firm makes; foreign %: share of the chain's annual value made abroad; "
+        f"fragile: suppliers with fragility >= {config.archetypes.fragile_supplier_at:g} of 5; "
+        f"stale: links older than 13 months. {age.describe()}."
+    )
+    riskiest = (
+        firm_risk(network, config, as_of=as_of)
+        .sort(["risk", "criticality"], descending=True, nulls_last=True)
+        .head(5)
+        .select("firm_id", "name", "fragility", "criticality", "risk_level", "spof_programs")
+    )
+    ctx.console.print(rich_table(riskiest, "Riskiest suppliers (fragility x criticality)"))
+    worst = riskiest.get_column("firm_id")[0]
+    ctx.console.print(
+        f"Why: kiban risk explain {worst} --as-of {as_of}    "
+        f"Who stops a program: kiban risk spof -p destroyer --as-of {as_of}"
     )
 
 
@@ -147,7 +173,13 @@ def section_next(ctx: DemoContext) -> None:
         ctx.console.print(f"  {command:<62} {what}")
 
 
-SECTIONS: list[Section] = [section_store, section_programs, section_reference, section_next]
+SECTIONS: list[Section] = [
+    section_store,
+    section_programs,
+    section_risk,
+    section_reference,
+    section_next,
+]
 
 
 def run_demo(console: Console, db: str | None, *, seed: int = 1) -> None:
