@@ -728,6 +728,27 @@ def risk_exposure(
         out.print(found.data_age.describe())
 
 
+@risk_app.command("chokepoints")
+@guarded
+def risk_chokepoints(
+    root: Annotated[str, typer.Argument(help="The firm whose supply base is examined.")],
+    top: Annotated[int | None, typer.Option(help="Only the N largest.", min=1)] = 20,
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Firms every supply path into ROOT from some upstream firms runs through (dominators of
+    the firm-level supplier graph), by how many upstream firms they cut off. For national
+    inter-firm networks, which have no items."""
+    from kiban.risk.dominators import chokepoints
+    from kiban.risk.staleness import data_age
+
+    inputs = _risk_inputs(db, None, as_of)
+    found = chokepoints(inputs.network, root, top=top)
+    age = data_age(inputs.network, as_of=inputs.as_of, max_age_days=inputs.config.stale_after_days)
+    _print_result(found, fmt, f"Chokepoints of the supply base of {root}", age.describe())
+
+
 def _score(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 

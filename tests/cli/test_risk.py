@@ -101,6 +101,15 @@ def test_exposure_by_tier_and_country_with_countries_of_concern(stored: str) -> 
     assert [r["item_id"] for r in found["concern"]["items_only_from_concern"]] == ["MAT-1"]
 
 
+def test_chokepoints_of_a_firm(stored: str) -> None:
+    result = succeeds(
+        "risk", "chokepoints", "F1", "--format", "json", "--as-of", AS_OF, "--db", stored
+    )
+    found = {row["firm_id"]: row["dominated_firms"] for row in json.loads(result.stdout)}
+    # F1 <- F2 <- {F3, F4}, F3 <- F4: every path from F3 and F4 to F1 runs through F2.
+    assert found == {"F2": 2}
+
+
 def test_a_user_config_changes_the_weights(stored: str, tmp_path: Path) -> None:
     config = tmp_path / "risk.toml"
     config.write_text('countries_of_concern = ["DE"]\n', encoding="utf-8")
