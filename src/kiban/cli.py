@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from kiban.dataset.report import ValidationReport
     from kiban.network import SupplyNetwork
     from kiban.risk.config import RiskConfig
+    from kiban.risk.staleness import DataAge
     from kiban.store import Store
 
 app = typer.Typer(
@@ -441,6 +442,14 @@ class _RiskInputs:
     config: RiskConfig
     as_of: date
 
+    def data_age(self, rows: Any = None) -> DataAge:
+        """How old the supplies behind a result are (all of them, or the given rows)."""
+        from kiban.risk.staleness import data_age
+
+        return data_age(
+            self.network, as_of=self.as_of, max_age_days=self.config.stale_after_days, rows=rows
+        )
+
 
 def _risk_inputs(db: str | None, config: Path | None, as_of: str | None) -> _RiskInputs:
     """The stored data compiled for analysis, the risk settings and the date of reference."""
@@ -481,12 +490,11 @@ def risk_summary(
 ) -> None:
     """One row per program: firms, tiers, single points of failure, sole sources, foreign
     share, fragile suppliers, stale links."""
-    from kiban.risk.staleness import data_age
     from kiban.risk.summary import program_summary
 
     inputs = _risk_inputs(db, config, as_of)
     summary = program_summary(inputs.network, inputs.config, as_of=inputs.as_of)
-    age = data_age(inputs.network, as_of=inputs.as_of, max_age_days=inputs.config.stale_after_days)
+    age = inputs.data_age()
     if fmt is OutputFormat.table:
         summary = program_summary_view(summary)
     _print_result(summary, fmt, "Headline risks by program", age.describe())
@@ -508,7 +516,6 @@ def risk_spof(
     from kiban.risk.pairs import critical_pairs
     from kiban.risk.producibility import producibility
     from kiban.risk.spof import single_points_of_failure
-    from kiban.risk.staleness import data_age
 
     inputs = _risk_inputs(db, None, as_of)
     net = inputs.network
@@ -522,7 +529,7 @@ def risk_spof(
     )
     pair_frame = critical_pairs(net, program) if pairs else None
     rows = program_supply_rows(net, program).get_column("row").to_numpy()
-    age = data_age(net, as_of=inputs.as_of, max_age_days=inputs.config.stale_after_days, rows=rows)
+    age = inputs.data_age(rows)
     if fmt is OutputFormat.json:
         result: dict[str, object] = {
             "program_id": program,
@@ -562,14 +569,13 @@ def risk_firms(
 ) -> None:
     """Fragility (1-5), criticality (1-5), risk and archetypes of each firm, riskiest first."""
     from kiban.risk.scores import firm_risk
-    from kiban.risk.staleness import data_age
 
     inputs = _risk_inputs(db, config, as_of)
     scores = firm_risk(inputs.network, inputs.config, as_of=inputs.as_of, program_id=program)
     scores = scores.sort(["risk", "criticality", "fragility"], descending=True, nulls_last=True)
     if top is not None:
         scores = scores.head(top)
-    age = data_age(inputs.network, as_of=inputs.as_of, max_age_days=inputs.config.stale_after_days)
+    age = inputs.data_age()
     shown = (
         scores.select(
             "firm_id",
@@ -741,11 +747,10 @@ def risk_chokepoints(
     the firm-level supplier graph), by how many upstream firms they cut off. For national
     inter-firm networks, which have no items."""
     from kiban.risk.dominators import chokepoints
-    from kiban.risk.staleness import data_age
 
     inputs = _risk_inputs(db, None, as_of)
     found = chokepoints(inputs.network, root, top=top)
-    age = data_age(inputs.network, as_of=inputs.as_of, max_age_days=inputs.config.stale_after_days)
+    age = inputs.data_age()
     _print_result(found, fmt, f"Chokepoints of the supply base of {root}", age.describe())
 
 
