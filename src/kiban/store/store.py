@@ -6,6 +6,7 @@ import getpass
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -22,7 +23,7 @@ from kiban.store.audit import ImportRecord, Outcome, TableCounts
 from kiban.store.engine import WRITE, create_engine, redact, resolve_url, sqlite_path
 from kiban.store.importer import import_rows
 from kiban.store.migrate import current_revision, head_revision, known_revisions, upgrade
-from kiban.store.rows import read_table
+from kiban.store.rows import read_sqlite_file, read_table
 from kiban.store.tables import DATA_TABLES, meta
 
 
@@ -211,12 +212,26 @@ class Store:
 
         Tables without rows are left out, as a dataset read from files would lack them.
         """
-        with self._transaction(write=False) as connection:
-            frames = {name: read_table(connection, name) for name in TABLES}
+        path = sqlite_path(self._url) if self.backend == "sqlite" else None
+        if path is not None:
+            frames = self._read_sqlite_file(path)
+        else:
+            # In-memory SQLite has no file another connection could open; PostgreSQL is
+            # read through SQLAlchemy in a REPEATABLE READ transaction.
+            with self._transaction(write=False) as connection:
+                frames = {name: read_table(connection, name) for name in TABLES}
         return Dataset(
             tables={name: frame for name, frame in frames.items() if frame.height},
             source=self.url,
         )
+
+    def _read_sqlite_file(self, path: Path) -> dict[str, pl.DataFrame]:
+        import adbc_driver_manager
+
+        try:
+            return read_sqlite_file(path)
+        except (adbc_driver_manager.Error, OSError) as err:
+            raise StoreError(f"cannot read the store {self.url}: {first_line(err)}") from err
 
     def info(self) -> StoreInfo:
         """The store's URL, backend, versions, rows per table and imports."""
