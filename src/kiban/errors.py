@@ -47,3 +47,8 @@ class GeneratorError(KibanError):
 class RiskError(KibanError):
     """A risk analysis was asked about something the data does not hold (an unknown program
     or firm, an empty store, a program whose prime is missing) or given a bad setting."""
+
+
+class SimulateError(KibanError):
+    """A disruption scenario is malformed (a bad key, type or value in its file) or names a
+    firm, country, region, item or program the network does not hold."""
