@@ -413,6 +413,26 @@ def generate_programs(
     _write(generate(seed, scale=scale), path, fmt, overwrite)
 
 
+@generate_app.command("national")
+@guarded
+def generate_national(
+    path: Annotated[Path, typer.Argument(help="Folder (csv, parquet) or .xlsx to write.")],
+    firms: Annotated[int, typer.Option(help="Number of firms (at least 2).")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 1,
+    fmt: Annotated[DatasetFormat, typer.Option("--format", "-f", help="Container.")] = (
+        DatasetFormat.csv
+    ),
+    overwrite: Annotated[bool, typer.Option(help="Replace what is at PATH.")] = False,
+) -> None:
+    """A synthetic national inter-firm network calibrated to Japan's production network."""
+    from kiban.reference.national import generate_national as generate
+    from kiban.reference.national import network_statistics
+
+    dataset = generate(firms, seed)
+    _write(dataset, path, fmt, overwrite)
+    out.print(rich_table(network_statistics(dataset), title="Achieved beside the targets"))
+
+
 # --- risk ------------------------------------------------------------------------------------
 
 risk_app = typer.Typer(
