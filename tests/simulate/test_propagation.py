@@ -1,5 +1,6 @@
-"""Dynamic propagation: the baseline is a fixed point, larger shocks lose more, and the fast
-model agrees day by day with the plain-Python reference written from the equations."""
+"""Dynamic propagation: the baseline is a fixed point, larger shocks lose more, substitution
+loses no more, and the fast model agrees day by day with the plain-Python reference written
+from the equations, on firm-level (national) and item-level (program) networks."""
 
 from __future__ import annotations
 
@@ -10,17 +11,30 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import kiban
 from kiban.errors import SimulateError
 from kiban.network import SupplyNetwork
 from kiban.reference.national import generate_national
-from kiban.simulate.propagation import RATIONING_RULES, propagate
+from kiban.simulate.propagation import RATIONING_RULES, Model, propagate
 from kiban.simulate.reference_model import reference_output
-from kiban.simulate.scenario import Embargo, FirmExit, RegionalDisaster, Scenario
+from kiban.simulate.scenario import (
+    DemandSurge,
+    Embargo,
+    FirmExit,
+    ItemShortage,
+    RegionalDisaster,
+    Scenario,
+)
 
 
 @cache
 def national(firms: int, seed: int) -> SupplyNetwork:
     return SupplyNetwork.build(generate_national(firms, seed))
+
+
+@cache
+def programs(seed: int = 1, scale: float = 0.02) -> SupplyNetwork:
+    return SupplyNetwork.build(kiban.generate_programs(seed=seed, scale=scale))
 
 
 def regions(network: SupplyNetwork, count: int) -> tuple[str, ...]:
@@ -64,7 +78,10 @@ def test_a_recovering_disaster_recovers() -> None:
     network = national(60, 2)
     shock = RegionalDisaster(regions(network, 4), 0.4, day=3, recovery="linear", recovery_days=10)
     result = propagate(
-        network, Scenario(name="q", days=200, shocks=(shock,)), keep_firm_output=False
+        network,
+        Scenario(name="q", days=200, shocks=(shock,)),
+        rationing="lower_priority",
+        keep_firm_output=False,
     )
     assert result.firm_output_jpy is None
     assert result.days_to_recover is not None
@@ -139,9 +156,8 @@ def test_fast_model_agrees_with_the_reference(
     slow = np.array(reference_output(network, scenario, 25, rationing))
     scale = float(slow[0].max())
     assert fast.firm_output_jpy is not None
-    # float32 storage: compare the float64 totals exactly, firms to float32 precision.
     np.testing.assert_allclose(fast.total_output_jpy, slow.sum(axis=1), rtol=1e-9)
-    np.testing.assert_allclose(fast.firm_output_jpy, slow, rtol=1e-6, atol=1e-7 * scale)
+    np.testing.assert_allclose(fast.firm_output_jpy, slow, rtol=1e-9, atol=1e-9 * scale)
     # The hardest hit firms' losses are float64 sums over the days: 1e-9 again.
     slow_loss = (slow[0] - slow).sum(axis=0)
     hit = network.firm_index(fast.hardest_hit.get_column("firm_id"))
@@ -158,9 +174,138 @@ def test_bad_parameters_are_clear_errors() -> None:
     calm = Scenario(name="calm", days=5)
     with pytest.raises(SimulateError, match="rationing"):
         propagate(network, calm, rationing="lower_first")
+    with pytest.raises(SimulateError, match="precision"):
+        propagate(network, calm, precision="half")
+    with pytest.raises(SimulateError, match="threads"):
+        propagate(network, calm, threads=0)
+    with pytest.raises(SimulateError, match="inventory_days"):
+        propagate(network, calm, inventory_days=0.5)
     with pytest.raises(SimulateError, match="days"):
         propagate(network, calm, days=0)
     with pytest.raises(SimulateError, match="tau_days"):
         propagate(network, calm, tau_days=0.0)
     with pytest.raises(SimulateError, match="no firm"):
         propagate(network, Scenario(name="x", days=5, shocks=(FirmExit(("nobody",)),)))
+
+
+@given(
+    rationing=st.sampled_from(RATIONING_RULES),
+    substitution=st.booleans(),
+    pick=st.integers(0, 10_000),
+)
+@settings(max_examples=12, deadline=None)
+def test_item_level_model_agrees_with_the_reference(
+    rationing: str, substitution: bool, pick: int
+) -> None:
+    # A program network: classes are items; every kind of shock, substitution on or off.
+    network = programs()
+    firms = network.dataset.firms
+    items = network.dataset.supplies.get_column("item_id").unique().sort()
+    region = firms.get_column("region").drop_nulls().mode().sort()[0]
+    supplier = network.dataset.supplies.get_column("supplier_id")[pick % network.n_supplies]
+    shocks = (
+        RegionalDisaster((region,), 0.7, day=1, recovery="linear", recovery_days=8.0),
+        FirmExit((supplier,), day=3),
+        ItemShortage(str(items[pick % items.len()]), 0.5, day=2),
+        DemandSurge("missile", 3.0, day=4, spare_capacity=0.2),
+    )
+    scenario = Scenario(name="mix", days=20, shocks=shocks)
+    fast = propagate(network, scenario, rationing=rationing, substitution=substitution)
+    slow = np.array(reference_output(network, scenario, 20, rationing, substitution=substitution))
+    assert fast.firm_output_jpy is not None
+    scale = float(slow[0].max())
+    np.testing.assert_allclose(fast.firm_output_jpy, slow, rtol=1e-9, atol=1e-9 * scale)
+
+
+def test_item_level_baseline_is_a_fixed_point_per_program() -> None:
+    result = propagate(programs(), Scenario(name="calm", days=30))
+    assert result.programs.height == 6
+    np.testing.assert_allclose(
+        result.program_output_jpy,
+        np.broadcast_to(result.programs.get_column("baseline_output_jpy"), (30, 6)),
+        rtol=1e-9,
+    )
+    assert result.programs.get_column("days_to_recover").to_list() == [0] * 6
+
+
+def test_the_exit_of_a_sole_source_hurts_its_program_most() -> None:
+    network = programs()
+    model = Model.build(network)
+    # the prime of the destroyer stops: its program loses everything from day 0
+    prime = network.dataset.programs.filter(program_id="destroyer").get_column("prime_id")[0]
+    result = model.run(Scenario(name="exit", days=30, shocks=(FirmExit((prime,)),)))
+    row = result.programs.filter(program_id="destroyer").row(0, named=True)
+    assert row["lowest_share"] < 1.0
+    assert row["days_to_recover"] is None
+    hardest = result.hardest_hit.row(0, named=True)
+    assert hardest["firm_id"] == prime
+    assert hardest["loss_share"] == pytest.approx(1.0)
+
+
+def test_a_demand_surge_raises_output_within_spare_capacity() -> None:
+    network = programs()
+    model = Model.build(network)
+    prime = network.dataset.programs.filter(program_id="missile").get_column("prime_id")[0]
+    i = int(network.firm_index([prime])[0])
+
+    def run(spare: float) -> np.ndarray:
+        surge = DemandSurge("missile", 3.0, day=5, spare_capacity=spare)
+        result = model.run(Scenario(name="surge", days=60, shocks=(surge,)))
+        assert result.firm_output_jpy is not None
+        return result.firm_output_jpy[:, i] / model.output[i]
+
+    none, some = run(0.0), run(0.3)
+    np.testing.assert_allclose(none, 1.0, rtol=1e-9)  # no spare capacity: nothing more
+    assert some.max() > 1.0 + 1e-6
+    assert some.max() <= 1.3 + 1e-9
+    np.testing.assert_allclose(some[:5], 1.0, rtol=1e-9)
+
+
+def test_an_item_shortage_starves_the_item_s_customers() -> None:
+    network = programs()
+    model = Model.build(network)
+    item_link = np.flatnonzero(model.link_item >= 0)[0]
+    item = str(network.item_ids[int(model.link_item[item_link])])
+    customers = np.unique(model.customer[model.link_item == model.link_item[item_link]])
+    result = model.run(Scenario(name="short", days=60, shocks=(ItemShortage(item, 1.0, day=0),)))
+    assert result.firm_output_jpy is not None
+    # inventories last about 15 days; by day 40 the customers of the item are down
+    day40 = result.firm_output_jpy[40, customers] / model.output[customers]
+    assert day40.min() < 0.5
+    assert result.output_loss_jpy > 0
+
+
+@given(seed=st.integers(0, 10_000), rationing=st.sampled_from(RATIONING_RULES))
+@settings(max_examples=20, deadline=None)
+def test_substitution_loses_no_more_after_an_exit(seed: int, rationing: str) -> None:
+    network = national(60, seed)
+    ids = network.firm_ids.to_list()
+    model = Model.build(network)
+    scenario = Scenario(name="exit", days=60, shocks=(FirmExit((ids[seed % 60],), day=2),))
+    plain = model.run(scenario, rationing=rationing, keep_firm_output=False)
+    helped = model.run(scenario, rationing=rationing, substitution=True, keep_firm_output=False)
+    assert helped.output_loss_jpy <= plain.output_loss_jpy * (1 + 1e-3) + 1e-9
+
+
+def test_single_precision_stays_close_to_double() -> None:
+    network = national(300, 7)
+    shock = RegionalDisaster(regions(network, 3), 0.5, day=2, recovery="exponential",
+                             recovery_days=20.0)  # fmt: skip
+    scenario = Scenario(name="q", days=120, shocks=(shock,))
+    model = Model.build(network)
+    double = model.run(scenario, keep_firm_output=False, rationing="lower_priority")
+    single = model.run(scenario, keep_firm_output=False, rationing="lower_priority",
+                       precision="single")  # fmt: skip
+    np.testing.assert_allclose(single.total_output_jpy, double.total_output_jpy, rtol=1e-4)
+
+
+def test_threads_do_not_change_the_result() -> None:
+    network = national(200, 3)
+    shock = RegionalDisaster(regions(network, 2), 0.6, day=1, recovery="linear", recovery_days=9)
+    scenario = Scenario(name="q", days=40, shocks=(shock,))
+    model = Model.build(network)
+    one = model.run(scenario, threads=1, rationing="lower_priority")
+    two = model.run(scenario, threads=2, rationing="lower_priority")
+    assert one.firm_output_jpy is not None
+    assert two.firm_output_jpy is not None
+    np.testing.assert_array_equal(one.firm_output_jpy, two.firm_output_jpy)

@@ -1,100 +1,151 @@
-"""Dynamic propagation of a shock through a firm-level network, day by day.
+"""Dynamic propagation of a shock through a supply network, day by day.
 
 The adaptive regional input-output (ARIO) model of Hallegatte (2008, "An adaptive regional
 input-output model and its application to the assessment of the economic cost of Katrina",
 Risk Analysis 28(3)), run firm by firm as Inoue and Todo (2019, "Firm-level propagation of
-shocks through supply-chain networks", Nature Sustainability 2) do for Japan's network.
+shocks through supply-chain networks", Nature Sustainability 2) do for Japan's network, with
+their "lower has priority" rationing and supplier substitution (Inoue and Todo 2017, SSRN
+2932559; the rules of their public simulator, ProductionNetworkSimulator).
 
-Inputs (from the network's dataset): per firm-level link j -> i (supplier j, customer i) the
-baseline daily flow A_ij = annual_value_jpy / 365 (summed over the link's supply rows; links
-worth nothing carry nothing and are left out); per firm the final demand
-C_i = final_demand_jpy / 365 and the baseline output P_i = C_i + sum_k A_ki (its sales). The
-input class of a link is its supplier's `sector`: production is Leontief over classes, and the
-suppliers of one class are substitutes. n = `inventory_days` (15), tau = `tau_days` (6).
+Inputs, from the dataset. A *link* l = (supplier j, customer i, class s) carries the
+baseline daily flow A_l = annual_value_jpy / 365 summed over its supply rows; rows worth
+nothing carry nothing and are left out. The input class s of a supply row is its item when it
+names one (program networks), else the supplier's `sector` (firm-level national networks):
+production is Leontief over classes, and the suppliers of one class are substitutes. Per firm,
+final demand C_i = final_demand_jpy / 365 and baseline output P_i = C_i + sum_l A_l over the
+links it supplies. n = `inventory_days` (15), tau = `tau_days` (6).
 
-State per link: inventory S_ij, order O_ij, delivery O*_ij; per firm the output P_i(t).
-Start: S = n A, O = O* = A, P(-1) = P_ini. For each day t = 0, 1, ..., days - 1:
+State per link: inventory S_l, order O_l and the supplier's rationing of it; per firm output
+P_i(t) = x_i(t) P_i. Start: S = n A, O = A, everything delivered, x = 1. For each day
+t = 0, 1, ..., days - 1:
 
-1. inventory: S_ij(t) = max(0, S_ij(t-1) + O*_ij(t-1) - A_ij x_i(t-1)), x_i = P_i / P_ini_i;
-2. orders: O_ij(t) = max(0, A_ij x_i(t-1) + (n A_ij x_i(t-1) - S_ij(t)) / tau) (the order
-   rule of Hallegatte, with expected demand D*_i(t-1) = P_i(t-1));
-3. demand: D_j(t) = C_j + sum_i O_ij(t);
-4. inputs: per customer i and class s, S_is = sum_{j in s} S_ij, A_is = sum_{j in s} A_ij;
-   P_max_i = min(P_cap_i(t), P_ini_i min_s S_is / A_is), P_cap_i(t) = P_ini_i (1 - delta_i(t));
-5. production: P_i(t) = min(P_max_i, D_i(t));
-6. rationing of P_j among j's customers and final demand, by `rationing`:
-   "proportional" (Hallegatte): O*_ij = O_ij P_j / D_j, final users get C_j P_j / D_j;
-   "final_demand_last": firms' orders are served first, in proportion if P_j falls short of
-   them, and final users get what is left.
-7. recovery: delta_i(t) comes from the scenario. A `RegionalDisaster` of loss L from day d
-   gives delta = L ("none"), L max(0, 1 - (t - d) / r) ("linear") or L exp(-(t - d) / r)
-   ("exponential", r = recovery_days) for t >= d; a `FirmExit` and an `Embargo` (every firm of
-   the country) give delta = 1 from their day. Several shocks on a firm multiply its
-   remaining capacity: 1 - delta = prod (1 - delta_k).
+1. inventory: S_l = max(0, S_l + O*_l(t-1) k_l(t-1) - A_l x_i(t-1)), O* the delivery and
+   k_l = 1 - loss of an `ItemShortage` of the link's item (what is lost in transit);
+2. orders (Hallegatte's rule): O_l = max(0, A_l x_i(t-1) + (n A_l x_i(t-1) - S_l) / tau):
+   expected demand is yesterday's output, as in Inoue and Todo's simulator. (Expecting
+   yesterday's demand instead is unstable on real networks: once a cycle of suppliers runs
+   out of stock, each orders 1 + n / tau times more than it receives and orders grow
+   exponentially around the cycle; kiban measured it on generated national networks.) With
+   this rule a firm whose output and inputs both fall to zero stays there: a cycle of such
+   firms deadlocks, which "lower_priority" rationing makes much rarer;
+3. demand: D_j = C_j(t) + sum of the orders on j; C_j(t) includes a `DemandSurge`: from its
+   day the prime of the program gets (factor - 1) x the program's annual_quantity x
+   unit_price / 365 more final demand;
+4. inputs: per customer i and class s, x_max_i = min_s sum_{l in s} S_l / sum_{l in s} A_l;
+5. production: x_i = min(cap_i(t), x_max_i, D_i / P_i), cap_i = (1 - delta_i(t)) (1 + spare_i),
+   spare_i the firm's spare capacity once a surge has begun (0 before);
+6. rationing of P_j x_j among j's customers and final demand, by `rationing`:
+   "proportional" (Hallegatte): O*_l = O_l P_j x_j / D_j, final users likewise;
+   "final_demand_last": orders are served first, in proportion if output falls short of
+   them, and final users get what is left;
+   "lower_priority" (Inoue and Todo): water-filling in the ratio O_l / A_l, final demand with
+   ratio 1: O*_l = min(O_l, lambda A_l), min(1, lambda) C_j, with lambda such that the whole
+   output is shared. A customer that asks for no more than its baseline is served first, so
+   one firm rebuilding its stock cannot starve the others;
+7. recovery: delta_i(t) from the scenario: a `RegionalDisaster` of loss L from day d gives
+   L ("none"), L max(0, 1 - (t - d) / r) ("linear") or L exp(-(t - d) / r) ("exponential",
+   r = recovery_days); a `FirmExit` and an `Embargo` (every firm of the country) give 1.
+   Several shocks on a firm multiply what it keeps: 1 - delta = prod (1 - delta_k);
+8. substitution (`substitution=True`, before step 2): a customer whose worst-served link got
+   less than half its order (u = 1 - O*/O >= 0.5) moves that link, with its inventory, to the
+   firm with the most spare capacity (P_max - D) among the baseline suppliers of the same
+   class that it does not use already, if that spare capacity exceeds the order. A moved link
+   goes back to its baseline supplier as soon as that one has spare capacity for its
+   baseline flow A_l again:
+   the substitute has spare capacity only while its own customers are hurt, and if it kept
+   the link it would be short itself once they recover, its suppliers having no capacity
+   beyond their baseline. (Inoue and Todo move for good, with probability u^2; a threshold
+   and the return keep runs deterministic and the baseline reachable.)
 
-Steps 4-5 are computed as ratios to the baseline, x_i = min(1 - delta_i, min_s S_is / A_is,
-D_i / P_ini_i), which is the same thing; a firm with no baseline output (it neither sells nor
-serves final demand) takes D_i / P_ini_i = 1. With no shock the baseline is a fixed point.
+A firm without baseline output (it neither sells nor serves final demand) uses its inputs at
+min(cap, x_max, 1) of baseline. With no shock the baseline is a fixed point.
 
-Outputs (`Propagation`): total and (optionally) per-firm daily output against the baseline,
-the output and value-added losses (value added = output - inputs used, inputs used
-= sum_j A_ij x_i), days to recover to 99% of the baseline, the firms hit hardest, and the
-split of the output loss into direct (capacity the shocked firms lost) and indirect (the rest).
+Outputs (`Propagation`): daily output in total, per program (the firms of its supply chain,
+`kiban.network.program_supply_chain`) and optionally per firm; output and value-added losses
+(value added = output - inputs at baseline shares, as Inoue and Todo); days to recover to
+99% of the baseline; the firms hit hardest; and the split of the output loss into direct
+(capacity the shocked firms lost, sum P_i max(0, 1 - cap_i)) and indirect (the rest).
 
-The model is not monotone in the size of a shock in general: over a finite horizon, a larger
-recovering shock (or any shock with final demand served last) can empty the customers'
-inventories sooner and so bring the collapse, and the rebound, forward, losing slightly less
-in all (tests check monotonicity for lasting losses under proportional rationing).
+The model is not monotone in the size of a shock in general: over a finite horizon a larger
+recovering shock can empty the customers' inventories sooner and bring the rebound forward.
 
-Not yet here (the next step of issue 4): the "lower has priority" rationing of Inoue and Todo
-(water-filling in O_ij(t) / O_ij(0)), substitution of a starved customer's supplier, item-level
-input classes for networks with items, item shortages and demand surges.
-
-Cost: O(links) per day in a few numpy passes (bincount and reduceat over CSR groups, float64);
-memory O(links + firms) plus days x firms float32 when `keep_firm_output`.
-`kiban.simulate.reference_model` is the plain-Python version of the same equations.
+Cost: O(links + firms) per day in fused numba kernels (`kiban.simulate.kernel`), parallel over
+firms; "lower_priority" adds a sort of the orders of each supplier that falls short, and
+substitution a serial pass. Memory: two state floats per link (float64, or float32 with
+`precision="single"` for national networks) plus the baseline arrays; days x firms float32
+when `keep_firm_output`. `kiban.simulate.reference_model` is the same model in plain Python.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import numba
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from kiban.errors import SimulateError
-from kiban.network import NO_ITEM, SupplyNetwork
-from kiban.simulate.scenario import Embargo, FirmExit, RegionalDisaster, Scenario, check_scenario
+from kiban.network import NO_ITEM, SupplyNetwork, program_supply_chain
+from kiban.simulate import kernel
+from kiban.simulate.scenario import (
+    DemandSurge,
+    Embargo,
+    FirmExit,
+    ItemShortage,
+    RegionalDisaster,
+    Scenario,
+    check_scenario,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-RATIONING_RULES = ("proportional", "final_demand_last")
+RATIONING_RULES = ("proportional", "final_demand_last", "lower_priority")
+PRECISIONS: dict[str, type[np.floating[Any]]] = {"double": np.float64, "single": np.float32}
 RECOVERED_SHARE = 0.99
-"""Output is recovered once total output is back to this share of the baseline for good."""
+"""Output is recovered once it is back to this share of the baseline for good."""
 HARDEST_HIT = 20
 """Firms listed in `Propagation.hardest_hit`."""
+MAX_THREADS: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+PARALLEL_LINKS = 1_000_000
+"""Networks with fewer links run the kernels on one thread: below this, threads cost more
+than they save, and ensembles run one scenario per core anyway."""
+SUBSTITUTION_THRESHOLD = 0.5
+"""Unfilled share of an order from which a customer looks for another supplier."""
 
 
 @dataclass(frozen=True, eq=False)
 class Propagation:
     """What a scenario did over `days` days. Money in JPY; output per day.
 
-    `baseline_output_jpy`: total daily output at baseline; `total_output_jpy[t]`: on day t;
-    `firm_output_jpy[t, i]` (float32, None unless kept); `output_loss_jpy` and
-    `value_added_loss_jpy`: summed over the days; `direct_loss_jpy` (capacity the shocked
-    firms lost) + `indirect_loss_jpy` = `output_loss_jpy`; `days_to_recover`: days from the
-    first shock until total output is back to 99% of baseline and stays there (0 if it never
-    falls below, None if it is still below on the last day); `hardest_hit`: columns firm_id,
-    output_loss_jpy, loss_share (of the firm's baseline output over the run), largest first.
+    `baseline_output_jpy` is total daily output at baseline and `total_output_jpy[t]` the
+    output on day t (`baseline_value_added_jpy`, `value_added_jpy` likewise);
+    `firm_output_jpy[t, i]` (in the run's precision) is kept only on request;
+    `program_output_jpy[t, p]` is the output of the firms of program `program_ids[p]`'s supply
+    chain. Losses are summed over the days;
+    `direct_loss_jpy + indirect_loss_jpy = output_loss_jpy`. `days_to_recover`: days from
+    the first shock until output is back to 99% of baseline and stays there (0 if it never
+    falls below, None if it is still below on the last day). `programs` has one row
+    per program: program_id, baseline_output_jpy (per day), output_loss_jpy, loss_share (of
+    baseline over the run), lowest_share (lowest daily output / baseline), days_to_recover.
+    `hardest_hit`: firm_id, name, output_loss_jpy, loss_share, largest first.
     """
 
+    scenario: str
     days: int
     rationing: str
+    substitution: bool
     baseline_output_jpy: float
     total_output_jpy: FloatArray
-    firm_output_jpy: npt.NDArray[np.float32] | None
+    baseline_value_added_jpy: float
+    value_added_jpy: FloatArray
+    firm_output_jpy: npt.NDArray[np.floating[Any]] | None
+    program_ids: list[str]
+    program_output_jpy: FloatArray
+    programs: pl.DataFrame
     output_loss_jpy: float
     value_added_loss_jpy: float
     direct_loss_jpy: float
@@ -102,109 +153,428 @@ class Propagation:
     days_to_recover: int | None
     hardest_hit: pl.DataFrame
 
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers as plain Python values (JSON-ready)."""
+        return {
+            "scenario": self.scenario,
+            "days": self.days,
+            "rationing": self.rationing,
+            "substitution": self.substitution,
+            "baseline_output_jpy": self.baseline_output_jpy,
+            "output_loss_jpy": self.output_loss_jpy,
+            "loss_share": self.output_loss_jpy / (self.baseline_output_jpy * self.days)
+            if self.baseline_output_jpy > 0
+            else 0.0,
+            "lowest_share": float(self.total_output_jpy.min() / self.baseline_output_jpy)
+            if self.baseline_output_jpy > 0
+            else 1.0,
+            "value_added_loss_jpy": self.value_added_loss_jpy,
+            "direct_loss_jpy": self.direct_loss_jpy,
+            "indirect_loss_jpy": self.indirect_loss_jpy,
+            "days_to_recover": self.days_to_recover,
+        }
+
 
 @dataclass(frozen=True, eq=False)
-class Baseline:
-    """The model's inputs from a network: links with a flow, grouped by (customer, class).
+class Model:
+    """A network's baseline compiled once for many runs (see the module for the model).
 
-    `supplier`, `customer`, `flow` (A, JPY/day) per link slot; `group_start`: first slot of
-    each (customer, class) group, `group_flow` its A_is, `group_customer` its customer;
-    `customer_start`: first group of each customer that has inputs, `input_customer` those
-    customers; `final_demand` (C), `output` (P_ini), `value_added_share` per firm.
+    Links are sorted by (customer, class): `grp_start` delimits the links of each
+    (customer, class) group and `cus_grp` the groups of each customer; `sup_order` and
+    `sup_start` list the links of each supplier. `candidate_start`/`candidate_firm`: the
+    baseline suppliers of each class (for substitution). Program p's supply-chain firms are
+    `program_firm[program_start[p]:program_start[p + 1]]`; a surge on it adds final demand
+    at `program_prime[p]`, `program_value[p]` JPY per day at factor 2.
     """
 
-    supplier: IntArray
-    customer: IntArray
+    network: SupplyNetwork
     flow: FloatArray
-    group_start: IntArray
-    group_flow: FloatArray
-    customer_start: IntArray
-    input_customer: IntArray
+    supplier: npt.NDArray[np.int32]
+    customer: npt.NDArray[np.int32]
+    link_class: npt.NDArray[np.int32]
+    link_item: npt.NDArray[np.int32]
+    grp_start: IntArray
+    cus_grp: IntArray
+    sup_order: IntArray
+    sup_start: IntArray
+    candidate_start: IntArray
+    candidate_firm: IntArray
     final_demand: FloatArray
     output: FloatArray
     value_added_share: FloatArray
+    program_ids: list[str]
+    program_firm: IntArray
+    program_start: IntArray
+    program_prime: IntArray
+    program_value: FloatArray
 
-
-def baseline(network: SupplyNetwork) -> Baseline:
-    """The baseline flows of `network`; SimulateError if its supplies name items.
-
-    Cost: one sort of the links, O(m log m)."""
-    if np.any(network.item != NO_ITEM):
-        raise SimulateError(
-            "the dynamic model runs on firm-level supplies (a national network) for now; "
-            "this network's supplies name items"
+    @classmethod
+    def build(cls, network: SupplyNetwork) -> Model:
+        """Compile `network`'s baseline. Cost: a sort of the supply rows, O(m log m)."""
+        n = network.n_firms
+        firms = network.dataset.firms
+        supplies = network.dataset.supplies
+        value = supplies.get_column("annual_value_jpy").fill_null(0.0).to_numpy() / 365.0
+        sector = firms.get_column("sector").fill_null("").rank("dense").to_numpy()
+        sector = sector.astype(np.int64) - 1
+        item = network.item.astype(np.int64)
+        n_items = network.n_items
+        row_class = np.where(item != NO_ITEM, item, n_items + sector[network.supplier])
+        keep = np.flatnonzero(value > 0)
+        sup = network.supplier[keep].astype(np.int64)
+        cus = network.customer[keep].astype(np.int64)
+        cls_ = row_class[keep]
+        # one link per (customer, class, supplier): rows that repeat a pair add up
+        n_classes = n_items + int(sector.max(initial=-1)) + 1
+        key = (cus * n_classes + cls_) * max(n, 1) + sup
+        unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        flow = np.bincount(inverse, weights=value[keep], minlength=unique.size).astype(np.float64)
+        sup, cus, cls_ = sup[first], cus[first], cls_[first]
+        group_key = cus * n_classes + cls_
+        grp_start = np.flatnonzero(np.r_[True, group_key[1:] != group_key[:-1]])
+        grp_start = (
+            np.r_[grp_start, flow.size].astype(np.int64) if flow.size else np.zeros(1, np.int64)
         )
-    n = network.n_firms
-    firms = network.dataset.firms
-    values = network.dataset.supplies.get_column("annual_value_jpy").fill_null(0.0)
-    flow = (
-        np.bincount(
-            network.supply_link,
-            weights=values.to_numpy().astype(np.float64),
-            minlength=network.n_links,
+        group_customer = cus[grp_start[:-1]]
+        cus_grp = np.searchsorted(group_customer, np.arange(n + 1)).astype(np.int64)
+        sup_order = np.argsort(sup, kind="stable").astype(np.int64)
+        sup_start = np.searchsorted(sup[sup_order], np.arange(n + 1)).astype(np.int64)
+        # substitutes: the distinct baseline suppliers of each class
+        pairs = np.unique(cls_ * max(n, 1) + sup)
+        candidate_firm = (pairs % max(n, 1)).astype(np.int64)
+        candidate_start = np.searchsorted(pairs // max(n, 1), np.arange(n_classes + 1))
+
+        final = firms.get_column("final_demand_jpy").fill_null(0.0).to_numpy() / 365.0
+        output = final + np.bincount(sup, weights=flow, minlength=n)
+        inputs = np.bincount(cus, weights=flow, minlength=n)
+        share = np.divide(output - inputs, output, out=np.zeros(n), where=output > 0)
+        (program_ids, program_firm, program_start, program_prime, program_value) = _programs(
+            network
         )
-        / 365.0
-    )
-    sector = firms.get_column("sector").fill_null("").rank("dense").to_numpy().astype(np.int64) - 1
-    n_classes = int(sector.max()) + 1 if n else 1
-    keep = np.flatnonzero(flow > 0)
-    supplier = network.link_supplier[keep].astype(np.int64)
-    customer = network.link_customer[keep].astype(np.int64)
-    key = customer * n_classes + sector[supplier]
-    order = np.argsort(key, kind="stable")
-    supplier, customer, flow, key = supplier[order], customer[order], flow[keep][order], key[order]
-    group_start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else key
-    group_customer = customer[group_start]
-    customer_start = (
-        np.flatnonzero(np.r_[True, group_customer[1:] != group_customer[:-1]])
-        if group_customer.size
-        else group_customer
-    )
-    final = firms.get_column("final_demand_jpy").fill_null(0.0).to_numpy().astype(np.float64)
-    final = final / 365.0
-    output = final + np.bincount(supplier, weights=flow, minlength=n)
-    inputs = np.bincount(customer, weights=flow, minlength=n)
-    share = np.where(output > 0, 1.0 - inputs / np.where(output > 0, output, 1.0), 0.0)
-    return Baseline(
-        supplier=supplier,
-        customer=customer,
-        flow=flow,
-        group_start=group_start,
-        group_flow=np.add.reduceat(flow, group_start) if flow.size else flow,
-        customer_start=customer_start,
-        input_customer=group_customer[customer_start],
-        final_demand=final,
-        output=output,
-        value_added_share=share,
-    )
+        return cls(
+            network=network,
+            flow=flow,
+            supplier=sup.astype(np.int32),
+            customer=cus.astype(np.int32),
+            link_class=cls_.astype(np.int32),
+            link_item=np.where(cls_ < n_items, cls_, NO_ITEM).astype(np.int32),
+            grp_start=grp_start,
+            cus_grp=cus_grp,
+            sup_order=sup_order,
+            sup_start=sup_start,
+            candidate_start=candidate_start.astype(np.int64),
+            candidate_firm=candidate_firm,
+            final_demand=final.astype(np.float64),
+            output=output,
+            value_added_share=share,
+            program_ids=program_ids,
+            program_firm=program_firm,
+            program_start=program_start,
+            program_prime=program_prime,
+            program_value=program_value,
+        )
+
+    @property
+    def n_firms(self) -> int:
+        return int(self.output.size)
+
+    @property
+    def n_links(self) -> int:
+        return int(self.flow.size)
+
+    def run(
+        self,
+        scenario: Scenario,
+        *,
+        days: int | None = None,
+        rationing: str = "proportional",
+        inventory_days: float = 15.0,
+        tau_days: float = 6.0,
+        substitution: bool = False,
+        keep_firm_output: bool = True,
+        precision: str = "double",
+        threads: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Propagation:
+        """Run `scenario` for `days` days (default: the scenario's); see the module.
+
+        `rationing`: one of RATIONING_RULES;
+        `inventory_days` (n >= 1) and `tau_days` (> 0) as in Hallegatte (2008);
+        `keep_firm_output=False` keeps no days x firms array; `precision` "single" keeps the
+        link state in float32 (half the memory traffic, about 1e-6 relative error).
+        `threads`: numba threads for the kernels (default: one below PARALLEL_LINKS links,
+        else every core numba sees). `progress(day)` is called after each day. SimulateError
+        for a bad option or an unknown name in the scenario, before anything runs."""
+        days = scenario.days if days is None else days
+        _check_options(days, rationing, inventory_days, tau_days, precision)
+        schedule = Schedule(self, scenario)
+        if threads is None:
+            threads = 1 if self.n_links < PARALLEL_LINKS else MAX_THREADS
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise SimulateError(f"threads must be a whole number >= 1, not {threads!r}")
+        before = numba.get_num_threads()
+        numba.set_num_threads(min(threads, MAX_THREADS))
+        try:
+            return self._run(
+                scenario, schedule, days, rationing, inventory_days, tau_days, substitution,
+                keep_firm_output, PRECISIONS[precision], progress,
+            )  # fmt: skip
+        finally:
+            numba.set_num_threads(before)
+
+    def _run(
+        self,
+        scenario: Scenario,
+        schedule: Schedule,
+        days: int,
+        rationing: str,
+        inventory_days: float,
+        tau_days: float,
+        substitution: bool,
+        keep_firm_output: bool,
+        dtype: type[np.floating[Any]],
+        progress: Callable[[int], None] | None,
+    ) -> Propagation:
+        n = self.n_firms
+        p_ini = self.output
+        flow = self.flow.astype(dtype)
+        stock = (inventory_days * self.flow).astype(dtype)
+        order = self.flow.astype(dtype)
+        supplier = self.supplier.copy() if substitution else self.supplier
+        sup_order, sup_start = self.sup_order, self.sup_start
+        used = np.ones(n)
+        share_a, share_b = np.ones(n), np.full(n, np.inf)
+        inputs, ordered, wanted = np.full(n, np.inf), np.zeros(n), p_ini.copy()
+        output, firm_loss = p_ini.copy(), np.zeros(n)
+        capacity = np.ones(n)
+        rule = RATIONING_RULES.index(rationing)
+
+        total = np.empty(days)
+        value_added = np.empty(days)
+        members = output[self.program_firm]
+        program_output = np.empty((days, len(self.program_ids)))
+        firm_output = np.empty((days, n), dtype=dtype) if keep_firm_output else None
+        direct = 0.0
+        for t in range(days):
+            keep, has_keep = schedule.keep(t - 1)
+            previous_capacity = capacity
+            capacity, final = schedule.capacity(t), schedule.final_demand(t)
+            if substitution and t > 0:
+                spare = np.minimum(previous_capacity, inputs) * p_ini - wanted
+                kernel.receive_and_order(
+                    stock, order, flow, supplier, keep, has_keep, self.grp_start, self.cus_grp,
+                    share_a, share_b, used, inventory_days, tau_days, True, False,
+                    inputs,
+                )  # fmt: skip
+                moved = kernel.substitute(
+                    SUBSTITUTION_THRESHOLD, order, flow, supplier, self.link_class,
+                    self.grp_start, self.cus_grp, share_a, share_b, spare,
+                    self.candidate_start, self.candidate_firm, self.supplier,
+                )  # fmt: skip
+                if moved:
+                    sup_order = np.argsort(supplier, kind="stable").astype(np.int64)
+                    sup_start = np.searchsorted(supplier[sup_order], np.arange(n + 1))
+                kernel.receive_and_order(
+                    stock, order, flow, supplier, keep, has_keep, self.grp_start, self.cus_grp,
+                    share_a, share_b, used, inventory_days, tau_days, False, True,
+                    inputs,
+                )  # fmt: skip
+            else:
+                kernel.receive_and_order(
+                    stock, order, flow, supplier, keep, has_keep, self.grp_start, self.cus_grp,
+                    share_a, share_b, used, inventory_days, tau_days, True, True,
+                    inputs,
+                )  # fmt: skip
+            kernel.demand(order, sup_order, sup_start, final, ordered, wanted)
+            total[t], value_added[t] = kernel.produce(
+                capacity, inputs, wanted, p_ini, self.value_added_share, used, output,
+                firm_loss,
+            )  # fmt: skip
+            kernel.ration(
+                rule, output, wanted, ordered, final, order, flow, sup_order, sup_start,
+                share_a, share_b,
+            )  # fmt: skip
+            np.take(output, self.program_firm, out=members)
+            program_output[t] = _segment_sums(members, self.program_start)
+            if firm_output is not None:
+                firm_output[t] = output
+            direct += float(np.dot(p_ini, np.maximum(0.0, 1.0 - capacity)))
+            if progress is not None:
+                progress(t)
+        return self._result(
+            scenario, days, rationing, substitution, schedule.first_day, total, value_added,
+            firm_output, program_output, firm_loss, direct,
+        )  # fmt: skip
+
+    def _result(
+        self,
+        scenario: Scenario,
+        days: int,
+        rationing: str,
+        substitution: bool,
+        first_day: int,
+        total: FloatArray,
+        value_added: FloatArray,
+        firm_output: npt.NDArray[np.floating[Any]] | None,
+        program_output: FloatArray,
+        firm_loss: FloatArray,
+        direct: float,
+    ) -> Propagation:
+        p_ini = self.output
+        baseline_total = float(p_ini.sum())
+        baseline_va = float(np.dot(self.value_added_share, p_ini))
+        output_loss = float(baseline_total * days - total.sum())
+        program_base = _segment_sums(p_ini[self.program_firm], self.program_start)
+        program_loss = program_base * days - program_output.sum(axis=0)
+        safe = np.where(program_base > 0, program_base, 1.0)
+        programs = pl.DataFrame(
+            {
+                "program_id": self.program_ids,
+                "baseline_output_jpy": program_base,
+                "output_loss_jpy": program_loss,
+                "loss_share": program_loss / (safe * days),
+                "lowest_share": program_output.min(axis=0, initial=np.inf) / safe,
+                "days_to_recover": [
+                    days_to_recover(program_output[:, p], float(program_base[p]), first_day)
+                    for p in range(len(self.program_ids))
+                ],
+            },
+            schema={
+                "program_id": pl.String,
+                "baseline_output_jpy": pl.Float64,
+                "output_loss_jpy": pl.Float64,
+                "loss_share": pl.Float64,
+                "lowest_share": pl.Float64,
+                "days_to_recover": pl.Int64,
+            },
+        )
+        return Propagation(
+            scenario=scenario.name,
+            days=days,
+            rationing=rationing,
+            substitution=substitution,
+            baseline_output_jpy=baseline_total,
+            total_output_jpy=total,
+            baseline_value_added_jpy=baseline_va,
+            value_added_jpy=value_added,
+            firm_output_jpy=firm_output,
+            program_ids=list(self.program_ids),
+            program_output_jpy=program_output,
+            programs=programs,
+            output_loss_jpy=output_loss,
+            value_added_loss_jpy=float(baseline_va * days - value_added.sum()),
+            direct_loss_jpy=direct,
+            indirect_loss_jpy=output_loss - direct,
+            days_to_recover=days_to_recover(total, baseline_total, first_day),
+            hardest_hit=self._hardest_hit(firm_loss, p_ini * days),
+        )
+
+    def _hardest_hit(self, loss: FloatArray, base: FloatArray) -> pl.DataFrame:
+        top = np.argsort(-loss, kind="stable")[:HARDEST_HIT]
+        top = top[loss[top] > 1e-9 * base[top]]  # rounding is no loss; a loss implies base > 0
+        firms = self.network.dataset.firms
+        return pl.DataFrame(
+            {
+                "firm_id": self.network.firm_ids.gather(top),
+                "name": firms.get_column("name").gather(top),
+                "output_loss_jpy": loss[top],
+                "loss_share": loss[top] / base[top],
+            },
+            schema={
+                "firm_id": pl.String,
+                "name": pl.String,
+                "output_loss_jpy": pl.Float64,
+                "loss_share": pl.Float64,
+            },
+        )
 
 
-CapacityShock = tuple[IntArray, int, RegionalDisaster | None]
+def propagate(network: SupplyNetwork, scenario: Scenario, **options: Any) -> Propagation:
+    """Run `scenario` on `network`: `Model.build(network).run(scenario, **options)`."""
+    return Model.build(network).run(scenario, **options)
 
 
-def capacity_schedule(network: SupplyNetwork, scenario: Scenario) -> list[CapacityShock]:
-    """Per capacity shock: the firms it hits, its first day, and the disaster (None = stop).
+class Schedule:
+    """The scenario as daily inputs of the model: capacity, final demand, link losses.
 
-    SimulateError for shocks the dynamic model does not run yet (item shortages, surges)."""
-    check_scenario(scenario, network)
-    firms = network.dataset.firms
-    found: list[CapacityShock] = []
-    for where, shock in scenario.numbered():
-        if isinstance(shock, FirmExit):
-            hit = network.firm_index(list(shock.firm_ids)).astype(np.int64)
-            found.append((hit, shock.day, None))
-        elif isinstance(shock, Embargo):
-            hit = np.flatnonzero((firms.get_column("country") == shock.country).to_numpy())
-            found.append((hit.astype(np.int64), shock.day, None))
-        elif isinstance(shock, RegionalDisaster):
-            in_region = firms.get_column("region").is_in(list(shock.regions)).fill_null(False)
-            found.append((np.flatnonzero(in_region.to_numpy()).astype(np.int64), shock.day, shock))
-        else:
-            raise SimulateError(
-                f"scenario {scenario.name!r}: {where}: the dynamic model does not run "
-                f"{type(shock).__name__} shocks yet"
-            )
-    return found
+    Checks the scenario against the network first (SimulateError before anything runs)."""
+
+    def __init__(self, model: Model, scenario: Scenario) -> None:
+        network = model.network
+        check_scenario(scenario, network)
+        firms = network.dataset.firms
+        self._model = model
+        self.stops: list[tuple[IntArray, int, RegionalDisaster | None]] = []
+        self.surges: list[tuple[DemandSurge, FloatArray]] = []
+        self.shortages: list[tuple[IntArray, int, float]] = []
+        for shock in scenario.shocks:
+            if isinstance(shock, FirmExit):
+                hit = network.firm_index(list(shock.firm_ids)).astype(np.int64)
+                self.stops.append((hit, shock.day, None))
+            elif isinstance(shock, Embargo):
+                hit = np.flatnonzero((firms.get_column("country") == shock.country).to_numpy())
+                self.stops.append((hit, shock.day, None))
+            elif isinstance(shock, RegionalDisaster):
+                in_region = firms.get_column("region").is_in(list(shock.regions)).fill_null(False)
+                self.stops.append((np.flatnonzero(in_region.to_numpy()), shock.day, shock))
+            elif isinstance(shock, ItemShortage):
+                item = int(network.item_index([shock.item_id])[0])
+                self.shortages.append(
+                    (np.flatnonzero(model.link_item == item), shock.day, shock.loss)
+                )
+            elif isinstance(shock, DemandSurge):
+                spare = np.full(model.n_firms, scenario.spare_capacity)
+                if shock.spare_capacity is not None:
+                    spare[:] = shock.spare_capacity
+                if shock.spare_capacity_by_firm:
+                    named = list(shock.spare_capacity_by_firm)
+                    spare[network.firm_index(named)] = list(shock.spare_capacity_by_firm.values())
+                self.surges.append((shock, spare))
+        days = [s.day for s in scenario.shocks]
+        self.first_day = min(days, default=0)
+        self._keep: tuple[int, FloatArray] | None = None
+
+    def capacity(self, t: int) -> FloatArray:
+        """cap_i(t) = prod_k (1 - delta_k(t)) x (1 + spare_i), spare once a surge has begun."""
+        capacity = np.ones(self._model.n_firms)
+        for hit, start, disaster in self.stops:
+            if t >= start:
+                capacity[hit] *= 1.0 - damage(disaster, t, start)
+        spare = [s for shock, s in self.surges if t >= shock.day]
+        if spare:
+            capacity *= 1.0 + np.maximum.reduce(spare)
+        return capacity
+
+    def final_demand(self, t: int) -> FloatArray:
+        """C_i(t): the baseline plus (factor - 1) x program value at the primes of surges."""
+        final = self._model.final_demand
+        if not any(t >= shock.day for shock, _ in self.surges):
+            return final
+        final = final.copy()
+        model = self._model
+        for shock, _ in self.surges:
+            if t >= shock.day:
+                p = model.program_ids.index(shock.program_id)
+                prime = model.program_prime[p]
+                final[prime] = max(
+                    0.0, final[prime] + (shock.factor - 1.0) * model.program_value[p]
+                )
+        return final
+
+    def keep(self, t: int) -> tuple[FloatArray, bool]:
+        """k_l(t) per link: what survives of a delivery made on day t; (k, any loss)."""
+        active = [(links, loss) for links, start, loss in self.shortages if 0 <= start <= t]
+        if not active:
+            return _NO_LOSS, False
+        if self._keep is None or self._keep[0] != len(active):
+            keep = np.ones(self._model.n_links)
+            for links, loss in active:
+                keep[links] *= 1.0 - loss
+            self._keep = (len(active), keep)
+        return self._keep[1], True
+
+
+_NO_LOSS = np.ones(0)
 
 
 def damage(disaster: RegionalDisaster | None, day: int, start: int) -> float:
@@ -221,124 +591,75 @@ def damage(disaster: RegionalDisaster | None, day: int, start: int) -> float:
     return disaster.loss
 
 
-def propagate(
-    network: SupplyNetwork,
-    scenario: Scenario,
-    *,
-    days: int | None = None,
-    rationing: str = "proportional",
-    inventory_days: float = 15.0,
-    tau_days: float = 6.0,
-    keep_firm_output: bool = True,
-) -> Propagation:
-    """Run `scenario` on `network` for `days` days (default: the scenario's), see the module.
+def days_to_recover(output: FloatArray, baseline: float, first_day: int) -> int | None:
+    """Days from `first_day` until `output` is >= 99% of `baseline` for good (see Propagation)."""
+    below = np.flatnonzero(output < RECOVERED_SHARE * baseline)
+    if not below.size:
+        return 0
+    last = int(below[-1])
+    if last == output.size - 1:
+        return None
+    return max(0, last + 1 - first_day)
 
-    `rationing`: "proportional" or "final_demand_last"; `inventory_days` (n >= 1) and
-    `tau_days` (> 0) as in Hallegatte (2008). `keep_firm_output=False` keeps no days x firms
-    array (for large networks). SimulateError for a bad parameter or an unknown name in the
-    scenario. Cost: O(days x (links + firms)).
-    """
-    days = scenario.days if days is None else days
+
+def _check_options(
+    days: object,
+    rationing: str,
+    inventory_days: float,
+    tau_days: float,
+    precision: str,
+) -> None:
     if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
         raise SimulateError(f"days must be a whole number > 0, not {days!r}")
-    if rationing not in RATIONING_RULES:
-        raise SimulateError(
-            f"rationing must be one of {', '.join(RATIONING_RULES)}, not {rationing!r}"
-        )
+    for name, value, allowed in (
+        ("rationing", rationing, RATIONING_RULES),
+        ("precision", precision, tuple(PRECISIONS)),
+    ):
+        if value not in allowed:
+            raise SimulateError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
     if not inventory_days >= 1.0:
         raise SimulateError(f"inventory_days must be at least 1, not {inventory_days!r}")
     if not tau_days > 0.0:
         raise SimulateError(f"tau_days must be > 0, not {tau_days!r}")
-    shocks = capacity_schedule(network, scenario)
-    base = baseline(network)
-    n = network.n_firms
-    a, sup, cus = base.flow, base.supplier, base.customer
-    p_ini, c = base.output, base.final_demand
-    produces = p_ini > 0
-    p_safe = np.where(produces, p_ini, 1.0)
 
-    stock = inventory_days * a
-    delivered = a.copy()
-    x = np.ones(n)  # P(t-1) / P_ini
-    total = np.empty(days)
-    firm_output = np.empty((days, n), dtype=np.float32) if keep_firm_output else None
-    firm_loss = np.zeros(n)
-    direct = 0.0
-    value_added = np.empty(days)
-    for t in range(days):
-        capacity = np.ones(n)
-        for hit, start, disaster in shocks:
-            if t >= start:
-                capacity[hit] *= 1.0 - damage(disaster, t, start)
-        used = x[cus]
-        # 1. inventory
-        stock = np.maximum(0.0, stock + delivered - a * used)
-        # 2. orders
-        orders = np.maximum(0.0, a * used + (inventory_days * a * used - stock) / tau_days)
-        # 3. demand
-        ordered = np.bincount(sup, weights=orders, minlength=n)
-        demand = c + ordered
-        # 4. inputs: the scarcest class of each customer
-        inputs = np.full(n, np.inf)
-        if a.size:
-            by_class = np.add.reduceat(stock, base.group_start) / base.group_flow
-            inputs[base.input_customer] = np.minimum.reduceat(by_class, base.customer_start)
-        # 5. production, as a share of the baseline
-        x = np.minimum(np.minimum(capacity, inputs), np.where(produces, demand / p_safe, 1.0))
-        output = x * p_ini
-        # 6. rationing
-        if rationing == "proportional":
-            served = np.where(demand > 0, output / np.where(demand > 0, demand, 1.0), 1.0)
-        else:
-            served = np.where(
-                ordered > 0, np.minimum(1.0, output / np.where(ordered > 0, ordered, 1.0)), 1.0
-            )
-        delivered = orders * served[sup]
 
-        total[t] = output.sum()
-        value_added[t] = (base.value_added_share * output).sum()
-        if firm_output is not None:
-            firm_output[t] = output
-        firm_loss += p_ini - output
-        direct += float((p_ini * (1.0 - capacity)).sum())
+def _segment_sums(values: FloatArray, start: IntArray) -> FloatArray:
+    """Sums of values[start[p]:start[p + 1]] (0 for an empty segment)."""
+    sums = np.zeros(start.size - 1)
+    if values.size:
+        nonempty = start[:-1] < start[1:]
+        sums[nonempty] = np.add.reduceat(values, start[:-1][nonempty])
+    return sums
 
-    baseline_total = float(p_ini.sum())
-    output_loss = float(firm_loss.sum())
-    baseline_value_added = float((base.value_added_share * p_ini).sum())
-    return Propagation(
-        days=days,
-        rationing=rationing,
-        baseline_output_jpy=baseline_total,
-        total_output_jpy=total,
-        firm_output_jpy=firm_output,
-        output_loss_jpy=output_loss,
-        value_added_loss_jpy=float(baseline_value_added * days - value_added.sum()),
-        direct_loss_jpy=direct,
-        indirect_loss_jpy=output_loss - direct,
-        days_to_recover=days_to_recover(total, baseline_total, [s[1] for s in shocks]),
-        hardest_hit=_hardest_hit(network, firm_loss, p_ini * days),
+
+def _programs(
+    network: SupplyNetwork,
+) -> tuple[list[str], IntArray, IntArray, IntArray, FloatArray]:
+    """Per program: its supply chain's firms (CSR), its prime and its value per day (JPY)."""
+    programs = network.dataset.programs
+    ids = programs.get_column("program_id").to_list()
+    if not ids:
+        empty = np.zeros(0, np.int64)
+        return [], empty, np.zeros(1, np.int64), empty, np.zeros(0)
+    chain = (
+        program_supply_chain(network.dataset)
+        .select("program_id", "firm_id")
+        .unique()
+        .with_columns(
+            p=pl.col("program_id").replace_strict(ids, list(range(len(ids))), return_dtype=pl.Int64)
+        )
+        .sort("p", "firm_id")
     )
-
-
-def days_to_recover(total: FloatArray, baseline_total: float, starts: list[int]) -> int | None:
-    """Days from the first shock until `total` is >= 99% of baseline for good (see Propagation)."""
-    below = np.flatnonzero(total < RECOVERED_SHARE * baseline_total)
-    if not below.size:
-        return 0
-    last = int(below[-1])
-    if last == total.size - 1:
-        return None
-    return last + 1 - min(starts, default=0)
-
-
-def _hardest_hit(network: SupplyNetwork, loss: FloatArray, base: FloatArray) -> pl.DataFrame:
-    top = np.argsort(-loss, kind="stable")[:HARDEST_HIT]
-    top = top[loss[top] > 1e-9 * base[top]]  # rounding is no loss; a loss implies base > 0
-    return pl.DataFrame(
-        {
-            "firm_id": network.firm_ids.gather(top),
-            "output_loss_jpy": loss[top],
-            "loss_share": loss[top] / base[top],
-        },
-        schema={"firm_id": pl.String, "output_loss_jpy": pl.Float64, "loss_share": pl.Float64},
+    firm = network.firm_index(chain.get_column("firm_id")).astype(np.int64)
+    p = chain.get_column("p").to_numpy()
+    start = np.searchsorted(p, np.arange(len(ids) + 1)).astype(np.int64)
+    prime = network.firm_index(programs.get_column("prime_id")).astype(np.int64)
+    quantity = (
+        programs.get_column("annual_quantity") if "annual_quantity" in programs.columns else None
     )
+    price = programs.get_column("unit_price_jpy") if "unit_price_jpy" in programs.columns else None
+    if quantity is not None and price is not None:
+        value = (quantity * price).fill_null(0.0).to_numpy().astype(np.float64) / 365.0
+    else:
+        value = np.zeros(len(ids))
+    return ids, firm, start, prime, value
