@@ -778,6 +778,10 @@ def _score(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+# --- simulation: `kiban simulate` lives in kiban/cli_simulate.py, which registers itself on app -
+
+import kiban.cli_simulate  # noqa: E402, F401  (after the helpers it imports from here)
+
 # --- the main job ----------------------------------------------------------------------------
 
 

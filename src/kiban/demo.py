@@ -7,12 +7,14 @@ simulation, economics, plans, reports) add theirs to `SECTIONS` rather than edit
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from kiban.dataset import Dataset
 from kiban.errors import ConflictError
@@ -139,6 +141,74 @@ def section_risk(ctx: DemoContext) -> None:
     )
 
 
+SIMULATED_PROGRAM = "destroyer"
+SIMULATED_DAYS = 120
+
+
+def section_simulation(ctx: DemoContext) -> None:
+    """What the exit of one small deep supplier does, as `kiban simulate --exit` shows it.
+
+    The firm is the destroyer's deepest single point of failure (the first by id at the
+    deepest tier): the static view says which programs stop, the dynamic model how much
+    output the network loses over 120 days, and how much of it is indirect.
+    """
+    from kiban.reference.formatting import format_jpy
+    from kiban.risk.spof import single_points_of_failure
+    from kiban.simulate.propagation import Model
+    from kiban.simulate.scenario import shortcut_scenario
+    from kiban.simulate.static import static_impact
+
+    network = SupplyNetwork.build(ctx.dataset)
+    if SIMULATED_PROGRAM not in network.program_ids.to_list():
+        return
+    spof = single_points_of_failure(network, SIMULATED_PROGRAM).filter(pl.col("tier") > 0)
+    if not spof.height:
+        return
+    firm = spof.sort(["tier", "firm_id"], descending=[True, False]).row(0, named=True)
+    scenario = shortcut_scenario(exit=[firm["firm_id"]], days=SIMULATED_DAYS)
+    impact = static_impact(network, scenario)
+    with ctx.console.status(f"simulating {SIMULATED_DAYS} days..."):
+        result = Model.build(network).run(scenario, keep_firm_output=False)
+    summary = result.summary()
+    chain = result.programs.filter(program_id=SIMULATED_PROGRAM).row(0, named=True)
+    direct, indirect = result.direct_loss_jpy, result.indirect_loss_jpy
+    times = f", {indirect / direct:.0f} times as much" if direct > 0 and indirect > 0 else ""
+    if result.days_to_recover is None:
+        recovered = f"total output is still below 99% after {SIMULATED_DAYS} days"
+    elif result.days_to_recover == 0:
+        recovered = "total output never falls below 99%"
+    else:
+        recovered = f"total output is back to 99% {result.days_to_recover} days after the exit"
+    url = ctx.store.url
+    db = "" if url.endswith("///kiban.db") else f" --db {url}"
+    question = "What if one supplier stops?"
+    heading = (
+        f"{question} {firm['name'] or ''} ({firm['firm_id']}), tier {firm['tier']}, the "
+        f"{SIMULATED_PROGRAM}'s deepest single point of failure, leaves on day 0."
+    )
+    lines = [
+        f"Programs that can no longer be made: {', '.join(impact.stopped_programs) or 'none'}.",
+        f"In {SIMULATED_DAYS} days the network loses {format_jpy(result.output_loss_jpy)} JPY "
+        f"of output ({summary['loss_share']:.1%}): {format_jpy(direct)} of it the firm's own "
+        f"capacity (direct), {format_jpy(indirect)} at its customers and theirs "
+        f"(indirect{times}).",
+        f"The {SIMULATED_PROGRAM}'s supply chain falls to {chain['lowest_share']:.1%} of its "
+        f"output at the lowest; {recovered}.",
+        f"Try: kiban simulate --exit {firm['firm_id']} --days {SIMULATED_DAYS}{db}",
+    ]
+    # Wrapped to the console's width, each line after the heading indented as a paragraph.
+    width = max(40, ctx.console.width)
+    ctx.console.print()
+    title = Text(textwrap.fill(heading, width))
+    title.stylize("bold", 0, len(question))
+    ctx.console.print(title)
+    for line in lines:
+        wrapped = textwrap.fill(
+            line, width, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+        )
+        ctx.console.print(Text(wrapped))
+
+
 def section_reference(ctx: DemoContext) -> None:
     from kiban.reference import load
 
@@ -177,6 +247,7 @@ SECTIONS: list[Section] = [
     section_store,
     section_programs,
     section_risk,
+    section_simulation,
     section_reference,
     section_next,
 ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 from rich.table import Table as RichTable
 
@@ -51,4 +53,60 @@ def program_summary_view(summary: pl.DataFrame) -> pl.DataFrame:
         (pl.col("foreign_value_share") * 100).round(1).alias("foreign %"),
         pl.col("fragile_suppliers").alias("fragile"),
         pl.col("stale_links").alias("stale"),
+    )
+
+
+# -- simulation results (kiban.simulate) ------------------------------------------------------
+
+_MARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(
+    values: Sequence[float], width: int = 60, *, low: float | None = None, high: float | None = None
+) -> tuple[str, int]:
+    """`values` as one line of at most `width` block marks, and the values per mark.
+
+    A mark stands for `per` consecutive values and shows the lowest of them (a one-day dip
+    stays visible), on a scale from `low` (▁, default the lowest value) to `high` (█, default
+    the highest). Values all equal read as a full line.
+
+    >>> sparkline([1.0, 1.0, 0.5, 0.75, 1.0], width=5)
+    ('██▁▅█', 1)
+    >>> sparkline([1.0, 0.9, 0.8, 0.8, 0.9, 1.0], width=3)
+    ('▅▁▅', 2)
+    """
+    array = np.asarray(values, dtype=np.float64)
+    if not array.size:
+        return "", 1
+    per = max(1, -(-array.size // max(1, width)))  # ceiling division
+    marks = np.minimum.reduceat(array, np.arange(0, array.size, per))
+    bottom = float(array.min()) if low is None else low
+    top = float(array.max()) if high is None else high
+    if not top > bottom:
+        return _MARKS[-1] * marks.size, per
+    level = np.clip((marks - bottom) / (top - bottom), 0.0, 1.0)
+    index = np.rint(level * (len(_MARKS) - 1)).astype(np.int64)
+    return "".join(_MARKS[i] for i in index), per
+
+
+def propagation_programs_view(programs: pl.DataFrame) -> pl.DataFrame:
+    """`Propagation.programs` for an 80-column terminal: money in billions of yen, shares in
+    percent, days to recover as text ("not yet": still below 99% on the last day)."""
+    return programs.select(
+        pl.col("program_id").alias("program"),
+        (pl.col("baseline_output_jpy") / 1e9).alias("bn JPY/day"),
+        (pl.col("output_loss_jpy") / 1e9).alias("loss bn JPY"),
+        (pl.col("loss_share") * 100).round(1).alias("loss %"),
+        (pl.col("lowest_share") * 100).round(1).alias("lowest %"),
+        pl.col("days_to_recover").cast(pl.String).fill_null("not yet").alias("recovered in"),
+    )
+
+
+def hardest_hit_view(hardest_hit: pl.DataFrame) -> pl.DataFrame:
+    """`Propagation.hardest_hit` for a terminal: loss in billions of yen, share in percent."""
+    return hardest_hit.select(
+        pl.col("firm_id").alias("firm"),
+        "name",
+        (pl.col("output_loss_jpy") / 1e9).alias("loss bn JPY"),
+        (pl.col("loss_share") * 100).round(1).alias("loss %"),
     )
