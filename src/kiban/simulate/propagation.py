@@ -398,7 +398,7 @@ class Model:
             program_output[t] = _segment_sums(members, self.program_start)
             if firm_output is not None:
                 firm_output[t] = output
-            direct += float(np.dot(p_ini, np.maximum(0.0, 1.0 - capacity)))
+            direct += float((p_ini * np.maximum(0.0, 1.0 - capacity)).sum())  # not BLAS: threads
             if progress is not None:
                 progress(t)
         return self._result(
