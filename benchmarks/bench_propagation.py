@@ -26,8 +26,6 @@ Measures, each in a fresh process so its peak memory is its own:
   ensemble runs again at the days that fit the target (estimated from the first timing).
   `--scipy-exits` (5) of the scenarios also run through `SparseStep` (checked against the
   model) and are extrapolated to all of them on the same number of workers, as the ratio.
-  Last, a diagnostic: the ensemble once more with OMP_WAIT_POLICY=passive in its processes
-  (libgomp's idle threads sleep instead of spinning; the default is what users get).
 
 The load average is printed at the start and end: the machine is shared, and numbers move
 with other load.
@@ -338,8 +336,6 @@ def phase_exits(args: argparse.Namespace) -> dict[str, Any]:
         "ensemble_s": ensemble_s,
         "peak_rss_gb": _peak_gb(),
     }
-    if args.ensemble_only:
-        return info
     if ensemble_s > TARGET_EXITS_S and not args.quick:
         # the days that fit: the first run's cost taken as proportional to the days
         fit = max(1, int(args.days * TARGET_EXITS_S / ensemble_s * 0.9))
@@ -381,26 +377,22 @@ PHASES = {"national": phase_national, "scipy": phase_scipy, "exits": phase_exits
 # -- the report ----------------------------------------------------------------------------------
 
 
-def _spawn(
-    phase: str, args: argparse.Namespace, env: dict[str, str] | None = None, **extra: Any
-) -> dict[str, Any]:
+def _spawn(phase: str, args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
     command = [sys.executable, __file__, "--phase", phase]
     for name in ("firms", "seed", "days", "exits", "workers", "check_days", "scipy_exits"):
         command += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     command += ["--profile-days", str(args.profile_days)]
     command += ["--quick"] if args.quick else []
     for name, value in extra.items():
-        command += [f"--{name.replace('_', '-')}"] + ([] if value is True else [str(value)])
-    label = " ".join([phase, *(str(v) for v in extra.values() if v is not True), *(env or {})])
-    print(f"  running {label}...", flush=True)
-    done = subprocess.run(
-        command, check=False, capture_output=True, text=True, env={**os.environ, **(env or {})}
-    )
+        command += [f"--{name}", str(value)]
+    print(f"  running {' '.join([phase, *map(str, extra.values())])}...", flush=True)
+    load_before = os.getloadavg()
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
         raise SystemExit(f"phase {phase} failed (exit {done.returncode})")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["load_after"] = os.getloadavg()
+    result["load_before"], result["load_after"] = load_before, os.getloadavg()
     return result
 
 
@@ -446,11 +438,12 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
             f"< {TARGET_GB:.0f} GB",
             _verdict(run["peak_rss_gb"] < TARGET_GB, quick),
         )
-        _row("  RSS after build / peak before the run", _gb_pair(run))
+        _row("  RSS after build / peak RSS before the run", _gb_pair(run))
         _row(
             "  loss share / lowest day / days to recover",
             f"{run['loss_share']:.4f} / {run['lowest_share']:.3f} / {run['days_to_recover']}",
         )
+        _load_row(run)
     sparse = results["scipy"]
     numba_ms = first["ms_per_day"]
     _row(
@@ -476,6 +469,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         _verdict(sparse["max_relative_difference"] < AGREEMENT, False),
     )
     _row("  peak RSS (scipy process)", f"{sparse['peak_rss_gb']:.2f} GB")
+    _load_row(sparse)
 
     exits = results["exits"]
     print()
@@ -499,13 +493,6 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
             f"< {TARGET_EXITS_S:.0f} s",
             _verdict(exits["fit_s"] < TARGET_EXITS_S, quick),
         )
-    passive = results["exits_passive"]
-    _row(
-        "  the same, OMP_WAIT_POLICY=passive (diagnostic)",
-        f"{passive['ensemble_s']:.2f} s",
-        f"< {TARGET_EXITS_S:.0f} s",
-        _verdict(passive["ensemble_s"] < TARGET_EXITS_S, quick),
-    )
     ideal = exits["numba_run_ms"] * exits["exits"] / exits["workers"] / 1e3
     _row(
         f"  one run, numba, 1 thread (mean of {exits['sampled']})",
@@ -513,7 +500,12 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         "",
         f"x runs / workers = {ideal:.2f} s",
     )
-    _row(f"  one run, scipy.sparse (mean of {exits['sampled']})", f"{exits['scipy_run_ms']:.1f} ms")
+    _row(
+        f"  one run, scipy.sparse (mean of {exits['sampled']})",
+        f"{exits['scipy_run_ms']:.1f} ms",
+        "",
+        f"scipy / numba {exits['scipy_run_ms'] / exits['numba_run_ms']:.2f}x",
+    )
     _row(
         f"  scipy.sparse, {exits['exits']:,} exits (est., {exits['workers']} workers)",
         f"{exits['scipy_estimate_s']:.2f} s",
@@ -526,14 +518,24 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         f"< {AGREEMENT:.0e}",
         _verdict(exits["max_relative_difference"] < AGREEMENT, False),
     )
+    _load_row(exits)
 
-    print("\nwhere the time goes (cProfile, own time per day, ms):")
+    print(
+        f"\nwhere the time goes (cProfile, own time in ms per day over a "
+        f"{national['proportional']['profile_days']}-day national run and one {exits['days']}-day "
+        "exit run; once-a-run costs such as the final argsort spread over the days):"
+    )
     for title, profile in [(f"national {r}", v["profile_ms_per_day"]) for r, v in national.items()]:
         print(f"  {title}: " + ", ".join(f"{k} {v:.2f}" for k, v in profile.items()))
     print(
         "  one exit run: "
         + ", ".join(f"{k} {v:.3f}" for k, v in exits["profile_ms_per_day"].items())
     )
+
+
+def _load_row(phase: dict[str, Any]) -> None:
+    before, after = phase["load_before"][0], phase["load_after"][0]
+    _row("  load average (1 min) before / after", f"{before:.2f} / {after:.2f}")
 
 
 def _load(load: list[float]) -> str:
@@ -558,7 +560,6 @@ def main() -> None:
     parser.add_argument("--json", help="write the numbers to this file")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--rationing", default="proportional", help=argparse.SUPPRESS)
-    parser.add_argument("--ensemble-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.firms is None:
         args.firms = 20_000 if args.quick else 1_000_000
@@ -575,9 +576,6 @@ def main() -> None:
         results["national"][rule] = _spawn("national", args, rationing=rule)
     results["scipy"] = _spawn("scipy", args)
     results["exits"] = _spawn("exits", args)
-    # diagnostic: the ensemble again with libgomp's idle threads sleeping instead of spinning
-    passive = {"OMP_WAIT_POLICY": "passive"}
-    results["exits_passive"] = _spawn("exits", args, env=passive, ensemble_only=True)
     results["load_end"] = os.getloadavg()
     results["options"] = {k: v for k, v in vars(args).items() if k not in ("phase", "rationing")}
     report(results, args)
