@@ -312,7 +312,7 @@ def _run_exits(model: Any, scenarios: list[Any], workers: int) -> str:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             list(pool.map(partial(_pool_run, model), scenarios, chunksize=32))
         return f"ProcessPoolExecutor, {workers} processes"
-    run_ensemble(model, scenarios, workers=workers, progress=False, rationing="proportional")
+    run_ensemble(model, scenarios, workers=workers, rationing="proportional")
     return f"run_ensemble, {workers} workers"
 
 

@@ -19,11 +19,13 @@ from kiban.cli import (
     _print_frame,
     _write_json,
     app,
+    err,
     guarded,
     out,
 )
 from kiban.cli_simulate import Rationing, _network
 from kiban.errors import SimulateError
+from kiban.terminal import DelayedProgress
 
 
 class Kind(StrEnum):
@@ -81,10 +83,11 @@ def ensemble(
             network, runs, seed=seed, days=days, loss=(loss_min, loss_max),
             recovery_days=recovery_days,
         )  # fmt: skip
-    result = run_ensemble(
-        network, scenarios, workers=workers, scheduler=scheduler,
-        progress=fmt is OutputFormat.table, rationing=rationing.value, days=days,
-    )  # fmt: skip
+    with DelayedProgress("ensemble", len(scenarios), console=err) as bar:
+        result = run_ensemble(
+            network, scenarios, workers=workers, scheduler=scheduler, progress=bar.update,
+            rationing=rationing.value, days=days,
+        )  # fmt: skip
     table = result.quantiles().with_columns(pl.col("program_id").fill_null("(network)"))
     if fmt is OutputFormat.json:
         summary = result.summary()

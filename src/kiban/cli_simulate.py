@@ -39,7 +39,13 @@ from kiban.cli import (
 )
 from kiban.errors import KibanError, SimulateError
 from kiban.reference.formatting import format_jpy
-from kiban.terminal import hardest_hit_view, propagation_programs_view, rich_table, sparkline
+from kiban.terminal import (
+    DelayedProgress,
+    hardest_hit_view,
+    propagation_programs_view,
+    rich_table,
+    sparkline,
+)
 
 if TYPE_CHECKING:
     from kiban.network import SupplyNetwork
@@ -287,28 +293,10 @@ def _check_names(
 
 def _run(model: Model, scenario: Scenario, **options: Any) -> Propagation:
     """`model.run` with a transient progress bar of the days on stderr (terminal only)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    bar = Progress(
-        TextColumn("simulating day"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
-    with bar:
-        task = bar.add_task("days", total=scenario.days)
+    with DelayedProgress("simulating day", scenario.days, console=err) as bar:
 
         def advance(day: int) -> None:
-            bar.update(task, completed=day + 1)
+            bar.update(day + 1)
 
         return model.run(scenario, keep_firm_output=False, progress=advance, **options)
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import datetime
+from types import TracebackType
+from typing import Any
 
 import numpy as np
 import polars as pl
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table as RichTable
 
 
@@ -110,3 +115,65 @@ def hardest_hit_view(hardest_hit: pl.DataFrame) -> pl.DataFrame:
         (pl.col("output_loss_jpy") / 1e9).alias("loss bn JPY"),
         (pl.col("loss_share") * 100).round(1).alias("loss %"),
     )
+
+
+PROGRESS_DELAY_S = 1.0
+"""A progress bar appears once the work has run this long."""
+
+
+class DelayedProgress:
+    """A transient progress bar of `total` steps, labelled `label`, on `console` (stderr by
+    default). It appears only once the work has taken `delay_s`, and only on a terminal:
+    nothing is written to a pipe or a file. `update(done)` reports the steps done so far."""
+
+    def __init__(
+        self,
+        label: str,
+        total: int,
+        *,
+        console: Console | None = None,
+        delay_s: float = PROGRESS_DELAY_S,
+    ) -> None:
+        self._console = console or Console(stderr=True)
+        self._label, self._total = label, total
+        self._delay_s = delay_s
+        self._started = time.monotonic()
+        self._bar: Progress | None = None
+        self._task: Any = None
+        self.shown = False
+
+    def update(self, done: int) -> None:
+        """Show `done` of the total steps finished."""
+        if self._bar is None:
+            late = time.monotonic() - self._started >= self._delay_s
+            if not (self._console.is_terminal and late and done < self._total):
+                return
+            self._bar = Progress(
+                TextColumn(self._label),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=self._console,
+                transient=True,
+            )
+            self._task = self._bar.add_task(self._label, total=self._total)
+            self._bar.start()
+            self.shown = True
+        self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        """Take the bar off the screen."""
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def __enter__(self) -> DelayedProgress:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -36,7 +36,7 @@ def test_exit_quantiles_match_the_python_api(stored: str) -> None:
     net = network(stored)
     expected = run_ensemble(
         net, sample_exits(net, 12, seed=3, days=40, exits_per_year=6.0), workers=1,
-        progress=False, days=40,
+        days=40,
     ).quantiles()  # fmt: skip
     assert document["runs"] == 12
     assert document["exits_per_year"] == 6.0

@@ -3,7 +3,6 @@ engine whose results do not depend on where the runs execute (here, a pool, Dask
 
 from __future__ import annotations
 
-import io
 import sys
 from collections import Counter
 from functools import cache
@@ -12,13 +11,12 @@ import numpy as np
 import polars as pl
 import pytest
 from distributed import LocalCluster
-from rich.console import Console
 
 import kiban
 from kiban.errors import SimulateError
 from kiban.network import SupplyNetwork
 from kiban.reference.national import generate_national
-from kiban.simulate.ensemble import RunProgress, run_ensemble
+from kiban.simulate.ensemble import run_ensemble
 from kiban.simulate.propagation import Model
 from kiban.simulate.sampling import (
     exit_calibration,
@@ -140,8 +138,8 @@ def test_results_are_identical_in_process_on_a_pool_and_on_dask() -> None:
     net = programs()
     scenarios = sample_exits(net, 12, seed=3, days=30, exits_per_year=40)
     scenarios += sample_disasters(net, 4, seed=3, days=30, loss=(0.2, 0.6), recovery_days=10)
-    here = run_ensemble(model(), scenarios, workers=1, progress=False)
-    pool = run_ensemble(model(), scenarios, workers=2, progress=False)
+    here = run_ensemble(model(), scenarios, workers=1)
+    pool = run_ensemble(model(), scenarios, workers=2)
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:
@@ -190,25 +188,19 @@ def test_quantiles_are_numpy_linear_quantiles_of_the_per_run_losses() -> None:
 def test_a_firm_level_network_without_programs_has_network_totals_only() -> None:
     net = national()
     quakes = sample_disasters(net, 3, seed=1, days=30, loss=(0.5, 0.9), recovery_days=20)
-    ensemble = run_ensemble(net, quakes, workers=1, progress=False)
+    ensemble = run_ensemble(net, quakes, workers=1)
     assert ensemble.runs.is_empty()
     assert ensemble.totals.height == 3
     assert (ensemble.totals.get_column("output_loss_jpy") > 0).all()
     assert ensemble.quantiles().get_column("program_id").to_list() == [None]
 
 
-def test_progress_bar_appears_on_a_terminal_and_is_cleared() -> None:
-    screen = io.StringIO()
-    console = Console(file=screen, force_terminal=True, width=80)
-    bar = RunProgress(10, console=console, delay_s=0.0)
-    bar.advance(4)
-    bar.close()
-    assert bar.shown
-    assert "ensemble" in screen.getvalue()
-    quiet = RunProgress(10, console=Console(file=io.StringIO()), delay_s=0.0)  # not a terminal
-    quiet.advance(4)
-    quiet.close()
-    assert not quiet.shown
+def test_progress_reports_every_run_as_it_comes_back() -> None:
+    done: list[int] = []
+    scenarios = sample_exits(model().network, 5, seed=2, days=20, exits_per_year=20)
+    run_ensemble(model(), scenarios, workers=1, progress=done.append)
+    assert done == sorted(done)
+    assert done[-1] == 5
 
 
 # -- bad input ----------------------------------------------------------------------------

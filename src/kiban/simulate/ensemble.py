@@ -35,8 +35,7 @@ import os
 import pickle
 import tempfile
 import threading
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -46,8 +45,6 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from kiban.errors import KibanError, SimulateError, first_line
 from kiban.network import SupplyNetwork
@@ -67,12 +64,10 @@ FloatArray = npt.NDArray[np.float64]
 QUANTILES = (0.5, 0.9, 0.99)
 CONNECT_TIMEOUT_S = 5.0
 """Seconds to wait for a Dask scheduler to answer before giving up."""
-PROGRESS_DELAY_S = 1.0
-"""A progress bar appears once an ensemble has run this long."""
 CHUNKS_PER_WORKER = 4
 MAX_CHUNK = 16
 """Runs per task: enough to make the per-task overhead (about a millisecond) small, few
-enough to balance the load and move the progress bar."""
+enough to balance the load and report progress often."""
 _OWN_OPTIONS = ("self", "scenario", "keep_firm_output", "threads", "progress")
 """Parameters of `Model.run` the ensemble sets itself."""
 
@@ -187,7 +182,7 @@ def run_ensemble(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
-    progress: bool = True,
+    progress: Callable[[int], None] | None = None,
     connect_timeout_s: float = CONNECT_TIMEOUT_S,
     **run_options: Any,
 ) -> Ensemble:
@@ -195,8 +190,9 @@ def run_ensemble(
 
     `workers`: local processes (default: all cores; 1 runs here, without a pool);
     `scheduler`: the address of a Dask scheduler ("tcp://host:8786") to run on instead, with
-    `connect_timeout_s` to answer; `progress`: a progress bar on the terminal's stderr once
-    the runs take more than a second; `run_options`: options of `Model.run` (days,
+    `connect_timeout_s` to answer; `progress(done)` is called with the number of runs
+    finished so far, as they come back (`kiban.terminal.DelayedProgress.update` shows a
+    bar); `run_options`: options of `Model.run` (days,
     rationing, inventory_days, tau_days, substitution, precision; the ensemble sets
     keep_firm_output=False and threads=1 itself).
     SimulateError, before anything runs, for no scenarios, a name a scenario uses that the
@@ -207,7 +203,7 @@ def run_ensemble(
     >>> from kiban.simulate.sampling import sample_exits
     >>> net = SupplyNetwork.build(kiban.generate_programs(seed=1, scale=0.05))
     >>> runs = sample_exits(net, 4, seed=1, days=30, exits_per_year=40)
-    >>> ensemble = run_ensemble(net, runs, workers=1, progress=False)
+    >>> ensemble = run_ensemble(net, runs, workers=1)
     >>> ensemble.totals.height, ensemble.runs.height
     (4, 24)
     """
@@ -223,20 +219,21 @@ def run_ensemble(
     return _ensemble(model, chosen, summaries, run_options, executor.description)
 
 
-def _run_all(executor: Executor, scenarios: list[Scenario], progress: bool) -> list[RunSummary]:
+def _run_all(
+    executor: Executor, scenarios: list[Scenario], progress: Callable[[int], None] | None
+) -> list[RunSummary]:
     """Submit the runs in chunks of consecutive indices; gather them into run order."""
     size = _chunk_size(len(scenarios), executor.slots)
     indexed = list(enumerate(scenarios))
     handles = [executor.submit(indexed[i : i + size]) for i in range(0, len(indexed), size)]
     found: list[RunSummary | None] = [None] * len(scenarios)
-    bar = RunProgress(len(scenarios), enabled=progress)
-    try:
-        for summaries in executor.gather(handles):
-            for summary in summaries:
-                found[summary.run] = summary
-            bar.advance(len(summaries))
-    finally:
-        bar.close()
+    done = 0
+    for summaries in executor.gather(handles):
+        for summary in summaries:
+            found[summary.run] = summary
+        done += len(summaries)
+        if progress is not None:
+            progress(done)
     assert all(s is not None for s in found)
     return [s for s in found if s is not None]
 
@@ -607,53 +604,3 @@ def _stack(arrays: list[FloatArray]) -> FloatArray:
 
 def _chunk_size(runs: int, slots: int) -> int:
     return max(1, min(MAX_CHUNK, math.ceil(runs / (max(1, slots) * CHUNKS_PER_WORKER))))
-
-
-# -- progress -----------------------------------------------------------------------------
-
-
-class RunProgress:
-    """A transient rich progress bar on stderr, shown once the runs have taken
-    `delay_s`, and only on a terminal (nothing is written to a pipe or a file)."""
-
-    def __init__(
-        self,
-        total: int,
-        *,
-        enabled: bool = True,
-        console: Console | None = None,
-        delay_s: float = PROGRESS_DELAY_S,
-    ) -> None:
-        self._console = console or Console(stderr=True)
-        self._enabled = enabled and self._console.is_terminal
-        self._total, self._done = total, 0
-        self._delay_s = delay_s
-        self._started = time.monotonic()
-        self._bar: Progress | None = None
-        self._task: Any = None
-        self.shown = False
-
-    def advance(self, runs: int) -> None:
-        """Count `runs` more finished runs."""
-        self._done += runs
-        if self._bar is None:
-            late = time.monotonic() - self._started >= self._delay_s
-            if not (self._enabled and late and self._done < self._total):
-                return
-            self._bar = Progress(
-                TextColumn("ensemble"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=self._console,
-                transient=True,
-            )
-            self._task = self._bar.add_task("runs", total=self._total)
-            self._bar.start()
-            self.shown = True
-        self._bar.update(self._task, completed=self._done)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
