@@ -237,8 +237,7 @@ class Model:
         )
         group_customer = cus[grp_start[:-1]]
         cus_grp = np.searchsorted(group_customer, np.arange(n + 1)).astype(np.int64)
-        sup_order = np.argsort(sup, kind="stable").astype(np.int64)
-        sup_start = np.searchsorted(sup[sup_order], np.arange(n + 1)).astype(np.int64)
+        sup_order, sup_start = _by_supplier(sup, n)
         # substitutes: the distinct baseline suppliers of each class
         pairs = np.unique(cls_ * max(n, 1) + sup)
         candidate_firm = (pairs % max(n, 1)).astype(np.int64)
@@ -359,30 +358,25 @@ class Model:
             keep, has_keep = schedule.keep(t - 1)
             previous_capacity = capacity
             capacity, final = schedule.capacity(t), schedule.final_demand(t)
-            if substitution and t > 0:
+            # with substitution, links move between taking in deliveries and ordering
+            moving = substitution and t > 0
+            if moving:
                 spare = np.minimum(previous_capacity, inputs) * p_ini - wanted
-                kernel.receive_and_order(
-                    stock, order, flow, supplier, keep, has_keep, self.grp_start, self.cus_grp,
-                    share_a, share_b, used, inventory_days, tau_days, True, False,
-                    inputs,
-                )  # fmt: skip
+            kernel.receive_and_order(
+                stock, order, flow, supplier, keep, has_keep, self.grp_start, self.cus_grp,
+                share_a, share_b, used, inventory_days, tau_days, True, not moving, inputs,
+            )  # fmt: skip
+            if moving:
                 moved = kernel.substitute(
                     SUBSTITUTION_THRESHOLD, order, flow, supplier, self.link_class,
                     self.grp_start, self.cus_grp, share_a, share_b, spare,
                     self.candidate_start, self.candidate_firm, self.supplier,
                 )  # fmt: skip
                 if moved:
-                    sup_order = np.argsort(supplier, kind="stable").astype(np.int64)
-                    sup_start = np.searchsorted(supplier[sup_order], np.arange(n + 1))
+                    sup_order, sup_start = _by_supplier(supplier, n)
                 kernel.receive_and_order(
-                    stock, order, flow, supplier, keep, has_keep, self.grp_start, self.cus_grp,
-                    share_a, share_b, used, inventory_days, tau_days, False, True,
-                    inputs,
-                )  # fmt: skip
-            else:
-                kernel.receive_and_order(
-                    stock, order, flow, supplier, keep, has_keep, self.grp_start, self.cus_grp,
-                    share_a, share_b, used, inventory_days, tau_days, True, True,
+                    stock, order, flow, supplier, keep, has_keep, self.grp_start,
+                    self.cus_grp, share_a, share_b, used, inventory_days, tau_days, False, True,
                     inputs,
                 )  # fmt: skip
             kernel.demand(order, sup_order, sup_start, final, ordered, wanted)
@@ -621,6 +615,12 @@ def _check_options(
         raise SimulateError(f"inventory_days must be at least 1, not {inventory_days!r}")
     if not tau_days > 0.0:
         raise SimulateError(f"tau_days must be > 0, not {tau_days!r}")
+
+
+def _by_supplier(supplier: npt.NDArray[np.integer[Any]], n: int) -> tuple[IntArray, IntArray]:
+    """The links in supplier order, and where each of the `n` firms' links start in it."""
+    order = np.argsort(supplier, kind="stable").astype(np.int64)
+    return order, np.searchsorted(supplier[order], np.arange(n + 1)).astype(np.int64)
 
 
 def _segment_sums(values: FloatArray, start: IntArray) -> FloatArray:
