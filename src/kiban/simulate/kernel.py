@@ -1,17 +1,32 @@
-"""One day of the propagation model as numba kernels over link arrays (see `propagation`).
+"""Days of the propagation model as numba kernels over link arrays (see `propagation`).
 
 Links are stored grouped by customer and, within a customer, by input class: the links of
 group g are `grp_start[g]:grp_start[g + 1]` and the groups of customer i are
 `cus_grp[i]:cus_grp[i + 1]`. `sup_order[sup_start[j]:sup_start[j + 1]]` lists the links of
-supplier j. Per-link state (`stock`, `order`) may be float32 or float64; per-firm vectors are
-float64. What a supplier j delivered on a link l is `min(order[l] * share_a[j], share_b[j] *
-flow[l])`: proportional rules set `share_b = inf`, the "lower has priority" rule `share_a = 1`
-and `share_b` = its water level. The kernels run in parallel over firms (numba `prange`):
-every loop writes only its own firm's entries, so results do not depend on the thread count
-beyond the order of the two floating-point sums in `produce`.
+supplier j. Per-link state (`stock`, `order`, `delivered`) may be float32 or float64;
+per-firm vectors are float64.
+
+A day is two passes. The customer pass (`_take_in`) walks the links in their stored order:
+it takes in yesterday's deliveries, places orders and finds each customer's input limit. The
+supplier pass (`_supply`) walks each supplier's links: it sums their orders, produces, and
+writes what it delivers on each link. A link's order is read and its delivery written while
+the link is in cache, so each link costs one scattered memory access a day, not two (what
+the supplier rations would otherwise be gathered again, link by link, in the customer pass).
+
+`advance` runs a stretch of days with an unchanging schedule in one call. When a day leaves
+the whole state (stocks, orders, deliveries, outputs and, with substitution, the links'
+suppliers) exactly as the day before, every later day of the stretch would repeat it: they
+are copied rather than computed, so the result is the same as computing them.
+
+Both passes run in parallel over firms (`prange`) in `advance_parallel` and serially in
+`advance`: every loop writes only its own firm's entries, so results do not depend on the
+thread count beyond the order of the floating-point sums of the daily totals.
 """
 
 from __future__ import annotations
+
+from types import FunctionType
+from typing import Any
 
 import numpy as np
 from numba import njit, prange
@@ -21,21 +36,18 @@ TOP_CANDIDATES = 3
 """Spare suppliers kept per class each day for substitution."""
 
 
-@njit(parallel=True, cache=True)
-def receive_and_order(
+def _take_in(
     stock,
-    order,
+    link_state,
     flow,
-    supplier,
     keep,
     has_keep,
     grp_start,
     cus_grp,
-    share_a,
-    share_b,
+    inv_group_flow,
     used,
     target_days,
-    tau,
+    inv_tau,
     receive,
     place,
     inputs,
@@ -43,136 +55,181 @@ def receive_and_order(
     """Steps 1, 2 and 4: take in yesterday's deliveries, place orders, find each input limit.
 
     `receive`: inventory S += delivered * keep - A * used (clipped at 0); `place`: orders
-    O = max(0, A u + (n A u - S) / tau), u = yesterday's output share; `inputs[i]` = min over i's
-    classes of sum S / sum A (inf for a firm without inputs)."""
+    O = max(0, A u + (n A u - S) / tau), u = yesterday's output share; `inputs[i]` = min over
+    i's classes of sum S / sum A (inf for a firm without inputs). Returns how many stocks and
+    orders changed."""
     n = cus_grp.size - 1
+    changed = 0
     for i in prange(n):
         u = used[i]
         best = np.inf
         for g in range(cus_grp[i], cus_grp[i + 1]):
             s_sum = 0.0
-            a_sum = 0.0
             for link in range(grp_start[g], grp_start[g + 1]):
                 a = np.float64(flow[link])
-                s = np.float64(stock[link])
+                before = stock[link]
+                s = np.float64(before)
                 if receive:
-                    j = supplier[link]
-                    o = np.float64(order[link])
-                    got = min(o * share_a[j], share_b[j] * a)
+                    got = np.float64(link_state[link, 1])
                     if has_keep:
                         got *= keep[link]
                     s = max(0.0, s + got - a * u)
                     stock[link] = s
+                    if stock[link] != before:
+                        changed += 1
                 if place:
-                    order[link] = max(0.0, a * u + (target_days * a * u - s) / tau)
+                    placed = link_state[link, 0]
+                    link_state[link, 0] = max(0.0, a * u + (target_days * a * u - s) * inv_tau)
+                    if link_state[link, 0] != placed:
+                        changed += 1
                 s_sum += s
-                a_sum += a
-            ratio = s_sum / a_sum
-            best = min(best, ratio)
+            best = min(best, s_sum * inv_group_flow[g])
         inputs[i] = best
+    return changed
 
 
-@njit(parallel=True, cache=True)
-def demand(order, sup_order, sup_start, final, ordered, wanted):
-    """Step 3: `ordered[j]` = sum of orders on j; `wanted[j]` = final demand + ordered."""
-    n = sup_start.size - 1
-    for j in prange(n):
-        total = 0.0
-        for k in range(sup_start[j], sup_start[j + 1]):
-            total += order[sup_order[k]]
-        ordered[j] = total
-        wanted[j] = final[j] + total
-
-
-@njit(parallel=True, cache=True)
-def produce(
+def _supply(
+    rule,
+    link_state,
+    flow,
+    sup_order,
+    sup_start,
+    final,
     capacity,
     inputs,
-    wanted,
     p_ini,
     value_added_share,
-    x,
+    used,
     output,
+    wanted,
     firm_loss,
+    ratio,
+    weight,
 ):
-    """Step 5: x = min(capacity, inputs, demand / P_ini); returns (total output, value added).
+    """Steps 3, 5 and 6 per supplier j: demand, production, rationing of its output.
 
-    A firm without baseline output runs at min(capacity, inputs, 1) of its baseline use."""
-    n = p_ini.size
+    D_j = C_j + sum of orders; x_j = min(capacity, inputs, D_j / P_j) (min(capacity, inputs,
+    1) for a firm without baseline output); then on each link, delivered = min(O_l a_j,
+    b_j A_l): the proportional rules set b_j = inf, "lower has priority" a_j = 1 and b_j its
+    water level. `ratio`, `weight`: scratch of links + firms entries ("lower_priority" only).
+    Returns (total output, value added, how many outputs and deliveries changed)."""
+    n = sup_start.size - 1
     total = 0.0
     value_added = 0.0
-    for i in prange(n):
-        p0 = p_ini[i]
-        if p0 > 0.0:
-            r = min(capacity[i], inputs[i], wanted[i] / p0)
-        else:
-            r = min(capacity[i], inputs[i], 1.0)
-        x[i] = r
-        out = r * p0
-        output[i] = out
-        firm_loss[i] += p0 - out
-        total += out
-        value_added += value_added_share[i] * out
-    return total, value_added
-
-
-@njit(parallel=True, cache=True)
-def ration(rule, output, wanted, ordered, final, order, flow, sup_order, sup_start, a, b):
-    """Step 6: how each supplier shares its output, as (share_a, share_b) per supplier."""
-    n = sup_start.size - 1
+    changed = 0
     for j in prange(n):
-        p = output[j]
-        d = wanted[j]
-        b[j] = np.inf
-        a[j] = 1.0
+        start, end = sup_start[j], sup_start[j + 1]
+        ordered = 0.0
+        for k in range(start, end):
+            ordered += np.float64(link_state[sup_order[k], 0])
+        d = final[j] + ordered
+        wanted[j] = d
+        p0 = p_ini[j]
+        # a firm without baseline output runs at most at its baseline use
+        x = min(capacity[j], inputs[j], d / p0 if p0 > 0.0 else 1.0)
+        if x != used[j]:
+            changed += 1
+        used[j] = x
+        out = x * p0
+        output[j] = out
+        firm_loss[j] += p0 - out
+        total += out
+        value_added += value_added_share[j] * out
+        a = 1.0
+        b = np.inf
         if rule == PROPORTIONAL:
             if d > 0.0:
-                a[j] = p / d
+                a = out / d
         elif rule == FINAL_DEMAND_LAST:
-            if ordered[j] > 0.0:
-                a[j] = min(1.0, p / ordered[j])
-        elif p < d:
-            b[j] = water_level(p, final[j], order, flow, sup_order, sup_start[j], sup_start[j + 1])
+            if ordered > 0.0:
+                a = min(1.0, out / ordered)
+        elif out < d:
+            b = _water_level(
+                out, final[j], link_state, flow, sup_order, start, end, j, ratio, weight
+            )
+        for k in range(start, end):
+            link = sup_order[k]
+            before = link_state[link, 1]
+            got = np.float64(link_state[link, 0]) * a
+            if b < np.inf:  # flow is read only when needed: one cache line per link
+                got = min(got, b * np.float64(flow[link]))
+            link_state[link, 1] = got
+            if link_state[link, 1] != before:
+                changed += 1
+    return total, value_added, changed
 
 
 @njit(cache=True)
-def water_level(p, final, order, flow, sup_order, start, end):
+def _water_level(p, final, link_state, flow, sup_order, start, end, j, ratio, weight):
     """Level λ with sum_l min(O_l, λ A_l) + min(1, λ) C = p (Inoue and Todo's rule).
 
     Customers whose order is lowest against their baseline (O_l / A_l) are filled first;
-    final demand enters with ratio 1. Requires p below total demand."""
-    m = end - start
-    ratio = np.empty(m + 1)
-    weight = np.empty(m + 1)
-    for k in range(m):
-        link = sup_order[start + k]
-        ratio[k] = order[link] / flow[link]
-        weight[k] = flow[link]
-    ratio[m] = 1.0
-    weight[m] = final
-    rest = weight.sum()
-    filled = 0.0
-    for q in np.argsort(ratio):
-        if rest <= 0.0:
-            break
-        if filled + ratio[q] * rest >= p:
-            return (p - filled) / rest
-        filled += ratio[q] * weight[q]
-        rest -= weight[q]
-    return np.inf
+    final demand enters with ratio 1. Requires p below total demand. Expected O(m) for a
+    supplier with m links: a selection (three-way partitions around a median of three,
+    keeping the side where the level lies) instead of a sort. Uses ratio/weight entries
+    start + j to end + j (inclusive) as scratch."""
+    lo, hi = start + j, end + j + 1
+    k = lo
+    for q in range(start, end):
+        link = sup_order[q]
+        a = np.float64(flow[link])
+        ratio[k] = np.float64(link_state[link, 0]) / a
+        weight[k] = a
+        k += 1
+    ratio[k] = 1.0
+    weight[k] = final
+    filled = 0.0  # sum of w r over entries known to lie below the level
+    rest = 0.0  # sum of w over entries known to lie at or above it
+    while lo < hi:
+        x, y, z = ratio[lo], ratio[(lo + hi) // 2], ratio[hi - 1]
+        pivot = max(min(x, y), min(max(x, y), z))
+        below, equal, above = lo, lo, hi
+        while equal < above:
+            r = ratio[equal]
+            if r < pivot:
+                _swap(ratio, weight, equal, below)
+                below += 1
+                equal += 1
+            elif r > pivot:
+                above -= 1
+                _swap(ratio, weight, equal, above)
+            else:
+                equal += 1
+        low_sum = 0.0
+        for q in range(lo, below):
+            low_sum += weight[q] * ratio[q]
+        equal_weight = 0.0
+        for q in range(below, above):
+            equal_weight += weight[q]
+        high_weight = 0.0
+        for q in range(above, hi):
+            high_weight += weight[q]
+        if filled + low_sum + pivot * (equal_weight + high_weight + rest) >= p:
+            rest += equal_weight + high_weight
+            hi = below
+        else:
+            filled += low_sum + pivot * equal_weight
+            lo = above
+    if rest <= 0.0:
+        return np.inf
+    return (p - filled) / rest
+
+
+@njit(inline="always")
+def _swap(ratio, weight, i, j):
+    ratio[i], ratio[j] = ratio[j], ratio[i]
+    weight[i], weight[j] = weight[j], weight[i]
 
 
 @njit(cache=True)
-def substitute(
+def _substitute(
     threshold,
-    order,
+    link_state,
     flow,
     supplier,
     link_class,
     grp_start,
     cus_grp,
-    a,
-    b,
     spare,
     cand_start,
     cand_firm,
@@ -200,7 +257,6 @@ def substitute(
                         top[c, r] = top[c, r - 1]
                     top[c, q] = firm
                     break
-    delivered_by = supplier.copy()  # who delivered yesterday's orders, before any move back
     moved = 0
     for link in range(supplier.size):
         j = home[link]
@@ -216,19 +272,17 @@ def substitute(
         worst_u = threshold
         for g in range(cus_grp[i], cus_grp[i + 1]):
             for link in range(grp_start[g], grp_start[g + 1]):
-                o = np.float64(order[link])
+                o = np.float64(link_state[link, 0])
                 if o <= 0.0:
                     continue
-                j = delivered_by[link]
-                got = min(o * a[j], b[j] * flow[link])
-                u = 1.0 - got / o
+                u = 1.0 - np.float64(link_state[link, 1]) / o
                 # ties (links of one supplier share its rationing) go to the first link;
                 # 1e-9 keeps rounding from breaking them
                 if u >= threshold and (worst < 0 or u > worst_u + 1e-9):
                     worst, worst_group, worst_u = link, g, u
         if worst < 0:
             continue
-        o = np.float64(order[worst])
+        o = np.float64(link_state[worst, 0])
         for q in range(TOP_CANDIDATES):
             k = top[link_class[worst], q]
             if k < 0 or spare[k] <= o:
@@ -245,3 +299,155 @@ def substitute(
             moved += 1
             break
     return moved
+
+
+@njit(cache=True)
+def group_by_supplier(supplier, sup_order, sup_start):
+    """Fill `sup_order`/`sup_start` with the links of each supplier, in link order."""
+    sup_start[:] = 0
+    for link in range(supplier.size):
+        sup_start[supplier[link] + 1] += 1
+    for j in range(sup_start.size - 1):
+        sup_start[j + 1] += sup_start[j]
+    fill = sup_start[:-1].copy()
+    for link in range(supplier.size):
+        j = supplier[link]
+        sup_order[fill[j]] = link
+        fill[j] += 1
+
+
+def _advance(
+    rule,
+    start,
+    stop,
+    stock,
+    link_state,
+    flow,
+    keep,
+    has_keep,
+    grp_start,
+    cus_grp,
+    inv_group_flow,
+    sup_order,
+    sup_start,
+    ratio,
+    weight,
+    final,
+    capacity,
+    previous_capacity,
+    p_ini,
+    value_added_share,
+    used,
+    inputs,
+    output,
+    wanted,
+    firm_loss,
+    target_days,
+    inv_tau,
+    substitution,
+    threshold,
+    supplier,
+    home,
+    link_class,
+    cand_start,
+    cand_firm,
+    total,
+    value_added,
+    program_firm,
+    program_start,
+    program_output,
+    firm_output,
+):
+    """Run days `start` to `stop` - 1 under one schedule (capacity, final demand, keep).
+
+    Writes each day's total output, value added, program outputs and (if `firm_output` has
+    rows) firm outputs. `previous_capacity` is the capacity of day `start` - 1 (substitution
+    needs yesterday's spare capacity). Returns the first day whose state repeated the day
+    before (the days after it are copied), or -1."""
+    for t in range(start, stop):
+        changed = 0
+        if substitution and t > 0:
+            # yesterday's spare capacity; links move between taking in and ordering
+            before = previous_capacity if t == start else capacity
+            spare = np.minimum(before, inputs) * p_ini - wanted
+            changed += _take_in(
+                stock, link_state, flow, keep, has_keep, grp_start, cus_grp,
+                inv_group_flow, used, target_days, inv_tau, True, False, inputs,
+            )  # fmt: skip
+            moved = _substitute(
+                threshold, link_state, flow, supplier, link_class, grp_start, cus_grp,
+                spare, cand_start, cand_firm, home,
+            )  # fmt: skip
+            if moved:
+                group_by_supplier(supplier, sup_order, sup_start)
+            # a moved link is a change of state even when no number moved with it
+            changed += moved
+            changed += _take_in(
+                stock, link_state, flow, keep, has_keep, grp_start, cus_grp,
+                inv_group_flow, used, target_days, inv_tau, False, True, inputs,
+            )  # fmt: skip
+        else:
+            changed += _take_in(
+                stock, link_state, flow, keep, has_keep, grp_start, cus_grp,
+                inv_group_flow, used, target_days, inv_tau, True, True, inputs,
+            )  # fmt: skip
+        day_total, day_value_added, supplied = _supply(
+            rule, link_state, flow, sup_order, sup_start, final, capacity, inputs, p_ini,
+            value_added_share, used, output, wanted, firm_loss, ratio, weight,
+        )  # fmt: skip
+        changed += supplied
+        total[t] = day_total
+        value_added[t] = day_value_added
+        _record(t, output, program_firm, program_start, program_output, firm_output)
+        # with substitution, day `start` saw yesterday's capacity from another schedule
+        if changed == 0 and (t > start or not substitution):
+            repeat(t, stop, p_ini, output, firm_loss, total, value_added, program_output,
+                    firm_output)  # fmt: skip
+            return t
+    return -1
+
+
+@njit(inline="always")
+def _record(t, output, program_firm, program_start, program_output, firm_output):
+    for p in range(program_start.size - 1):
+        s = 0.0
+        for k in range(program_start[p], program_start[p + 1]):
+            s += output[program_firm[k]]
+        program_output[t, p] = s
+    if firm_output.shape[0]:
+        for i in range(output.size):
+            firm_output[t, i] = output[i]
+
+
+@njit(cache=True)
+def repeat(t, stop, p_ini, output, firm_loss, total, value_added, program_output, firm_output):
+    """Days t + 1 to stop - 1 as copies of day t (the state no longer changes)."""
+    rest = stop - t - 1
+    if rest <= 0:
+        return
+    for i in range(output.size):
+        firm_loss[i] += rest * (p_ini[i] - output[i])
+    for d in range(t + 1, stop):
+        total[d] = total[t]
+        value_added[d] = value_added[t]
+        program_output[d, :] = program_output[t, :]
+        if firm_output.shape[0]:
+            firm_output[d, :] = firm_output[t, :]
+
+
+def _compile(name: str, parallel: bool) -> Any:
+    """`_advance` compiled with the two passes serial or parallel over firms.
+
+    numba runs a `prange` in parallel only in a function compiled with parallel=True, not
+    in one inlined into it, so each variant of `_advance` binds its own compiled passes."""
+    passes = {
+        "_take_in": njit(parallel=parallel, cache=True)(_take_in),
+        "_supply": njit(parallel=parallel, cache=True)(_supply),
+    }
+    function = FunctionType(_advance.__code__, {**globals(), **passes}, name)
+    function.__qualname__ = name  # numba's cache tells the variants apart by name
+    return njit(cache=True)(function)
+
+
+advance = _compile("advance", parallel=False)
+advance_parallel = _compile("advance_parallel", parallel=True)

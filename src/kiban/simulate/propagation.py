@@ -69,16 +69,21 @@ Outputs (`Propagation`): daily output in total, per program (the firms of its su
 The model is not monotone in the size of a shock in general: over a finite horizon a larger
 recovering shock can empty the customers' inventories sooner and bring the rebound forward.
 
-Cost: O(links + firms) per day in fused numba kernels (`kiban.simulate.kernel`), parallel over
-firms; "lower_priority" adds a sort of the orders of each supplier that falls short, and
-substitution a serial pass. Memory: two state floats per link (float64, or float32 with
-`precision="single"` for national networks) plus the baseline arrays; days x firms float32
-when `keep_firm_output`. `kiban.simulate.reference_model` is the same model in plain Python.
+Cost: O(links + firms) per day in two numba passes (`kiban.simulate.kernel`), parallel over
+firms on large networks; "lower_priority" adds, for each supplier that falls short, a
+selection over its orders (expected linear). On one thread (`kiban.simulate.kernel_active`)
+only the firms whose inputs changed the day before are visited. Days with the same schedule
+run in one call, and once a day leaves the state exactly as it found it the remaining days of
+that schedule are copied (`Propagation.steady_day`): the result is the one computing them
+would give. Substitution adds a serial pass. Memory: three state floats per link (float64,
+or float32 with `precision="single"` for national networks) plus the baseline arrays;
+days x firms when `keep_firm_output`. `kiban.simulate.reference_model` is the same model in
+plain Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +94,7 @@ import polars as pl
 
 from kiban.errors import SimulateError
 from kiban.network import NO_ITEM, SupplyNetwork, program_supply_chain
-from kiban.simulate import kernel
+from kiban.simulate import kernel, kernel_active
 from kiban.simulate.scenario import (
     DemandSurge,
     Embargo,
@@ -102,6 +107,7 @@ from kiban.simulate.scenario import (
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+IndexArray = npt.NDArray[np.int32]
 
 RATIONING_RULES = ("proportional", "final_demand_last", "lower_priority")
 PRECISIONS: dict[str, type[np.floating[Any]]] = {"double": np.float64, "single": np.float32}
@@ -113,6 +119,8 @@ MAX_THREADS: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
 PARALLEL_LINKS = 1_000_000
 """Networks with fewer links run the kernels on one thread: below this, threads cost more
 than they save, and ensembles run one scenario per core anyway."""
+PROGRESS_DAYS = 8
+"""With a progress callback, days run in stretches of at most this many between reports."""
 SUBSTITUTION_THRESHOLD = 0.5
 """Unfilled share of an order from which a customer looks for another supplier."""
 
@@ -132,6 +140,8 @@ class Propagation:
     per program: program_id, baseline_output_jpy (per day), output_loss_jpy, loss_share (of
     baseline over the run), lowest_share (lowest daily output / baseline), days_to_recover.
     `hardest_hit`: firm_id, name, output_loss_jpy, loss_share, largest first.
+    `steady_day`: from this day on every day repeated the day before exactly (the network
+    had settled, at its baseline or at a new level); None if it was still moving at the end.
     """
 
     scenario: str
@@ -152,6 +162,7 @@ class Propagation:
     indirect_loss_jpy: float
     days_to_recover: int | None
     hardest_hit: pl.DataFrame
+    steady_day: int | None = None
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers as plain Python values (JSON-ready)."""
@@ -193,10 +204,11 @@ class Model:
     customer: npt.NDArray[np.int32]
     link_class: npt.NDArray[np.int32]
     link_item: npt.NDArray[np.int32]
-    grp_start: IntArray
-    cus_grp: IntArray
-    sup_order: IntArray
-    sup_start: IntArray
+    grp_start: IndexArray
+    cus_grp: IndexArray
+    inv_group_flow: FloatArray
+    sup_order: IndexArray
+    sup_start: IndexArray
     candidate_start: IntArray
     candidate_firm: IntArray
     final_demand: FloatArray
@@ -205,6 +217,8 @@ class Model:
     program_ids: list[str]
     program_firm: IntArray
     program_start: IntArray
+    firm_program: IntArray
+    firm_program_start: IntArray
     program_prime: IntArray
     program_value: FloatArray
 
@@ -238,6 +252,7 @@ class Model:
         group_customer = cus[grp_start[:-1]]
         cus_grp = np.searchsorted(group_customer, np.arange(n + 1)).astype(np.int64)
         sup_order, sup_start = _by_supplier(sup, n)
+        inv_group_flow = 1.0 / np.add.reduceat(flow, grp_start[:-1]) if flow.size else flow
         # substitutes: the distinct baseline suppliers of each class
         pairs = np.unique(cls_ * max(n, 1) + sup)
         candidate_firm = (pairs % max(n, 1)).astype(np.int64)
@@ -250,6 +265,8 @@ class Model:
         (program_ids, program_firm, program_start, program_prime, program_value) = _programs(
             network
         )
+        firm_program, firm_program_start = _by_supplier(program_firm, n)
+        firm_program = np.searchsorted(program_start, firm_program, side="right") - 1
         return cls(
             network=network,
             flow=flow,
@@ -257,10 +274,11 @@ class Model:
             customer=cus.astype(np.int32),
             link_class=cls_.astype(np.int32),
             link_item=np.where(cls_ < n_items, cls_, NO_ITEM).astype(np.int32),
-            grp_start=grp_start,
-            cus_grp=cus_grp,
-            sup_order=sup_order,
-            sup_start=sup_start,
+            grp_start=grp_start.astype(np.int32),
+            cus_grp=cus_grp.astype(np.int32),
+            inv_group_flow=inv_group_flow,
+            sup_order=sup_order.astype(np.int32),
+            sup_start=sup_start.astype(np.int32),
             candidate_start=candidate_start.astype(np.int64),
             candidate_firm=candidate_firm,
             final_demand=final.astype(np.float64),
@@ -269,6 +287,8 @@ class Model:
             program_ids=program_ids,
             program_firm=program_firm,
             program_start=program_start,
+            firm_program=firm_program.astype(np.int64),
+            firm_program_start=firm_program_start,
             program_prime=program_prime,
             program_value=program_value,
         )
@@ -316,7 +336,7 @@ class Model:
         try:
             return self._run(
                 scenario, schedule, days, rationing, inventory_days, tau_days, substitution,
-                keep_firm_output, PRECISIONS[precision], progress,
+                keep_firm_output, PRECISIONS[precision], threads > 1, progress,
             )  # fmt: skip
         finally:
             numba.set_num_threads(before)
@@ -332,72 +352,74 @@ class Model:
         substitution: bool,
         keep_firm_output: bool,
         dtype: type[np.floating[Any]],
+        parallel: bool,
         progress: Callable[[int], None] | None,
     ) -> Propagation:
         n = self.n_firms
         p_ini = self.output
         flow = self.flow.astype(dtype)
         stock = (inventory_days * self.flow).astype(dtype)
-        order = self.flow.astype(dtype)
-        supplier = self.supplier.copy() if substitution else self.supplier
-        sup_order, sup_start = self.sup_order, self.sup_start
-        used = np.ones(n)
-        share_a, share_b = np.ones(n), np.full(n, np.inf)
-        inputs, ordered, wanted = np.full(n, np.inf), np.zeros(n), p_ini.copy()
-        output, firm_loss = p_ini.copy(), np.zeros(n)
-        capacity = np.ones(n)
+        # each link's order and delivery side by side: the supplier pass reads one and
+        # writes the other in one cache line
+        link_state = np.repeat(self.flow.astype(dtype)[:, None], 2, axis=1)
+        if substitution:
+            supplier = self.supplier.copy()
+            sup_order, sup_start = self.sup_order.copy(), self.sup_start.copy()
+        else:
+            supplier, sup_order, sup_start = self.supplier, self.sup_order, self.sup_start
         rule = RATIONING_RULES.index(rationing)
+        scratch = self.n_links + n if rule == kernel.LOWER_PRIORITY else 0
+        ratio, weight = np.empty(scratch), np.empty(scratch)
+        used, inputs, wanted = np.ones(n), np.full(n, np.inf), p_ini.copy()
+        output, firm_loss = p_ini.copy(), np.zeros(n)
 
         total = np.empty(days)
         value_added = np.empty(days)
-        members = output[self.program_firm]
         program_output = np.empty((days, len(self.program_ids)))
-        firm_output = np.empty((days, n), dtype=dtype) if keep_firm_output else None
+        firm_output = np.empty((days if keep_firm_output else 0, n), dtype=dtype)
+        advance = kernel.advance_parallel if parallel else kernel.advance
+        # one thread: visit only the firms that move (see kernel_active)
+        active = not parallel and not substitution
         direct = 0.0
-        for t in range(days):
-            keep, has_keep = schedule.keep(t - 1)
-            previous_capacity = capacity
-            capacity, final = schedule.capacity(t), schedule.final_demand(t)
-            # with substitution, links move between taking in deliveries and ordering
-            moving = substitution and t > 0
-            if moving:
-                spare = np.minimum(previous_capacity, inputs) * p_ini - wanted
-            kernel.receive_and_order(
-                stock, order, flow, supplier, keep, has_keep, self.grp_start, self.cus_grp,
-                share_a, share_b, used, inventory_days, tau_days, True, not moving, inputs,
-            )  # fmt: skip
-            if moving:
-                moved = kernel.substitute(
-                    SUBSTITUTION_THRESHOLD, order, flow, supplier, self.link_class,
-                    self.grp_start, self.cus_grp, share_a, share_b, spare,
-                    self.candidate_start, self.candidate_firm, self.supplier,
+        capacity = np.ones(n)
+        steady = -1
+        limit = PROGRESS_DAYS if progress is not None else None
+        for first, stop, (today, final, keep, has_keep), same in schedule.stretches(days, limit):
+            previous_capacity, capacity = capacity, today
+            if same and steady >= 0:
+                # same schedule, and the state had stopped changing: the days repeat
+                kernel.repeat(
+                    first - 1, stop, p_ini, output, firm_loss, total, value_added,
+                    program_output, firm_output,
                 )  # fmt: skip
-                if moved:
-                    sup_order, sup_start = _by_supplier(supplier, n)
-                kernel.receive_and_order(
-                    stock, order, flow, supplier, keep, has_keep, self.grp_start,
-                    self.cus_grp, share_a, share_b, used, inventory_days, tau_days, False, True,
-                    inputs,
+            elif active:
+                steady = kernel_active.advance_active(
+                    rule, first, stop, stock, link_state, flow, keep, has_keep,
+                    self.grp_start, self.cus_grp, self.inv_group_flow, self.supplier,
+                    self.customer, sup_order, sup_start, ratio, weight, final, capacity, p_ini,
+                    self.value_added_share, used, inputs, output, wanted, firm_loss,
+                    inventory_days, 1.0 / tau_days, total, value_added, self.firm_program,
+                    self.firm_program_start, program_output, firm_output,
                 )  # fmt: skip
-            kernel.demand(order, sup_order, sup_start, final, ordered, wanted)
-            total[t], value_added[t] = kernel.produce(
-                capacity, inputs, wanted, p_ini, self.value_added_share, used, output,
-                firm_loss,
-            )  # fmt: skip
-            kernel.ration(
-                rule, output, wanted, ordered, final, order, flow, sup_order, sup_start,
-                share_a, share_b,
-            )  # fmt: skip
-            np.take(output, self.program_firm, out=members)
-            program_output[t] = _segment_sums(members, self.program_start)
-            if firm_output is not None:
-                firm_output[t] = output
-            direct += float((p_ini * np.maximum(0.0, 1.0 - capacity)).sum())  # not BLAS: threads
+            else:
+                steady = advance(
+                    rule, first, stop, stock, link_state, flow, keep, has_keep,
+                    self.grp_start, self.cus_grp, self.inv_group_flow, sup_order, sup_start,
+                    ratio, weight, final, capacity, previous_capacity, p_ini,
+                    self.value_added_share, used, inputs, output, wanted, firm_loss,
+                    inventory_days, 1.0 / tau_days, substitution, SUBSTITUTION_THRESHOLD,
+                    supplier, self.supplier, self.link_class, self.candidate_start,
+                    self.candidate_firm, total, value_added, self.program_firm,
+                    self.program_start, program_output, firm_output,
+                )  # fmt: skip
+            direct += (stop - first) * float((p_ini * np.maximum(0.0, 1.0 - capacity)).sum())
             if progress is not None:
-                progress(t)
+                for t in range(first, stop):
+                    progress(t)
         return self._result(
             scenario, days, rationing, substitution, schedule.first_day, total, value_added,
-            firm_output, program_output, firm_loss, direct,
+            firm_output if keep_firm_output else None, program_output, firm_loss, direct,
+            None if steady < 0 else steady,
         )  # fmt: skip
 
     def _result(
@@ -413,6 +435,7 @@ class Model:
         program_output: FloatArray,
         firm_loss: FloatArray,
         direct: float,
+        steady_day: int | None,
     ) -> Propagation:
         p_ini = self.output
         baseline_total = float(p_ini.sum())
@@ -461,6 +484,7 @@ class Model:
             indirect_loss_jpy=output_loss - direct,
             days_to_recover=days_to_recover(total, baseline_total, first_day),
             hardest_hit=self._hardest_hit(firm_loss, p_ini * days),
+            steady_day=steady_day,
         )
 
     def _hardest_hit(self, loss: FloatArray, base: FloatArray) -> pl.DataFrame:
@@ -555,6 +579,34 @@ class Schedule:
                 )
         return final
 
+    def stretches(
+        self, days: int, limit: int | None = None
+    ) -> Iterator[tuple[int, int, DayInputs, bool]]:
+        """Runs of days with the same inputs: (first, stop, inputs, same as the run before).
+
+        Days first to stop - 1 share `inputs` = (capacity, final demand, keep, any loss),
+        keep being what survives of the deliveries made the day before. A run is at most
+        `limit` days long when given (the caller reports progress between runs)."""
+        current = self.day(0)
+        first, same = 0, False
+        while first < days:
+            stop, following = first + 1, None
+            while stop < days and (limit is None or stop - first < limit):
+                following = self.day(stop)
+                if not _same_inputs(following, current):
+                    break
+                stop, following = stop + 1, None
+            yield first, stop, current, same
+            if stop < days:
+                following = self.day(stop) if following is None else following
+                same = _same_inputs(following, current)
+                current = following
+            first = stop
+
+    def day(self, t: int) -> DayInputs:
+        """The inputs of day t: capacity, final demand, and the keep of day t - 1's deliveries."""
+        return (self.capacity(t), self.final_demand(t), *self.keep(t - 1))
+
     def keep(self, t: int) -> tuple[FloatArray, bool]:
         """k_l(t) per link: what survives of a delivery made on day t; (k, any loss)."""
         active = [(links, loss) for links, start, loss in self.shortages if 0 <= start <= t]
@@ -569,6 +621,13 @@ class Schedule:
 
 
 _NO_LOSS = np.ones(0)
+DayInputs = tuple[FloatArray, FloatArray, FloatArray, bool]
+
+
+def _same_inputs(a: DayInputs, b: DayInputs) -> bool:
+    return a[3] == b[3] and all(
+        x is y or np.array_equal(x, y) for x, y in zip(a[:3], b[:3], strict=True)
+    )
 
 
 def damage(disaster: RegionalDisaster | None, day: int, start: int) -> float:
