@@ -9,7 +9,8 @@ Measures, each in a fresh process so its peak memory is its own:
   generation and build included; the RSS after the build is shown beside it). A first
   one-day run loads the numba kernels and is timed apart. Targets: under 15 s (aim 5 s)
   for the run, under 4 GB. Then `--profile-days` (30) more days under cProfile: the time of
-  each numba kernel (one Python call per day each) per day.
+  each function called from Python (the day loop runs in numba, one call per stretch of days
+  with the same schedule), per day.
 - scipy: the same daily step (proportional rationing) written here in plain numpy and
   scipy.sparse (`SparseStep`: link arrays, incidence matrices for the per-supplier and
   per-(customer, class) sums, np.minimum.reduceat for each customer's scarcest input), on
@@ -222,6 +223,7 @@ def phase_national(args: argparse.Namespace) -> dict[str, Any]:
         loss_share=result.summary()["loss_share"],
         lowest_share=result.summary()["lowest_share"],
         days_to_recover=result.days_to_recover,
+        steady_day=result.steady_day,
     )
     profiled = min(args.profile_days, args.days)
     short = _disaster(regions, profiled)
@@ -442,6 +444,10 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         _row(
             "  loss share / lowest day / days to recover",
             f"{run['loss_share']:.4f} / {run['lowest_share']:.3f} / {run['days_to_recover']}",
+        )
+        _row(
+            "  settled (days after it copied, not computed)",
+            "no" if run["steady_day"] is None else f"on day {run['steady_day']}",
         )
         _load_row(run)
     sparse = results["scipy"]
