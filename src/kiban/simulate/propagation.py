@@ -119,6 +119,8 @@ MAX_THREADS: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
 PARALLEL_LINKS = 1_000_000
 """Networks with fewer links run the kernels on one thread: below this, threads cost more
 than they save, and ensembles run one scenario per core anyway."""
+LOSS_RESOLUTION = 1e-12
+"""Losses within this share of the baseline over the run are rounding, reported as 0."""
 PROGRESS_DAYS = 8
 """With a progress callback, days run in stretches of at most this many between reports."""
 SUBSTITUTION_THRESHOLD = 0.5
@@ -440,9 +442,11 @@ class Model:
         p_ini = self.output
         baseline_total = float(p_ini.sum())
         baseline_va = float(np.dot(self.value_added_share, p_ini))
-        output_loss = float(baseline_total * days - total.sum())
+        output_loss = float(_resolved(baseline_total * days - total.sum(), baseline_total * days))
         program_base = _segment_sums(p_ini[self.program_firm], self.program_start)
-        program_loss = program_base * days - program_output.sum(axis=0)
+        program_loss = _resolved(
+            program_base * days - program_output.sum(axis=0), program_base * days
+        )
         safe = np.where(program_base > 0, program_base, 1.0)
         programs = pl.DataFrame(
             {
@@ -479,7 +483,9 @@ class Model:
             program_output_jpy=program_output,
             programs=programs,
             output_loss_jpy=output_loss,
-            value_added_loss_jpy=float(baseline_va * days - value_added.sum()),
+            value_added_loss_jpy=float(
+                _resolved(baseline_va * days - value_added.sum(), baseline_va * days)
+            ),
             direct_loss_jpy=direct,
             indirect_loss_jpy=output_loss - direct,
             days_to_recover=days_to_recover(total, baseline_total, first_day),
@@ -680,6 +686,14 @@ def _by_supplier(supplier: npt.NDArray[np.integer[Any]], n: int) -> tuple[IntArr
     """The links in supplier order, and where each of the `n` firms' links start in it."""
     order = np.argsort(supplier, kind="stable").astype(np.int64)
     return order, np.searchsorted(supplier[order], np.arange(n + 1)).astype(np.int64)
+
+
+def _resolved(loss: Any, baseline: Any) -> Any:
+    """`loss`, with 0 where it is within rounding of the summed `baseline` (1e-12 of it).
+
+    A loss is a difference of two sums of about days x firms terms; a no-impact run leaves a
+    remainder of that order (say -0.0006 JPY of 10 trillion), which is noise, not a gain."""
+    return np.where(np.abs(loss) <= LOSS_RESOLUTION * np.abs(baseline), 0.0, loss)
 
 
 def _segment_sums(values: FloatArray, start: IntArray) -> FloatArray:
