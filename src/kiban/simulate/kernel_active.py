@@ -135,6 +135,8 @@ def advance_active(
                 for q in range(firm_program_start[j], firm_program_start[j + 1]):
                     program_total[firm_program[q]] += change
             out = output[j]
+            # the rationing of kernel._supply, written out again: as an inlined helper
+            # returning (a, b) it made runs of the destroyer network 1.8x slower (measured)
             a = 1.0
             b = np.inf
             if rule == PROPORTIONAL:
