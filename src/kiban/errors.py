@@ -52,3 +52,9 @@ class RiskError(KibanError):
 class SimulateError(KibanError):
     """A disruption scenario is malformed (a bad key, type or value in its file) or names a
     firm, country, region, item or program the network does not hold."""
+
+
+class EconError(KibanError):
+    """An economic model or scenario is given a value it cannot take (a learning slope outside
+    (0, 1], a negative quantity, a year before the schedule starts, an unknown profit regime)
+    or a scenario file with a bad key, type or value."""
