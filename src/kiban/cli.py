@@ -780,7 +780,8 @@ def _score(value: float | None) -> str:
 
 # --- simulation: `kiban simulate` lives in kiban/cli_simulate.py, which registers itself on app -
 
-import kiban.cli_ensemble  # noqa: E402  (after the helpers it imports from here)
+import kiban.cli_econ  # noqa: E402  (after the helpers it imports from here)
+import kiban.cli_ensemble  # noqa: E402
 import kiban.cli_simulate  # noqa: E402, F401
 
 # --- the main job ----------------------------------------------------------------------------
