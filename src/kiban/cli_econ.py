@@ -28,7 +28,7 @@ from kiban.cli import (
 )
 from kiban.errors import EconError
 from kiban.reference.formatting import format_frac, format_jpy
-from kiban.terminal import rich_table
+from kiban.terminal import export_study_lines, rich_table
 
 econ_app = typer.Typer(
     help="Economics: learning curves, program cost and price, exports, the budget picture.",
@@ -180,62 +180,12 @@ def program(
     """A program year by year: units, unit cost, price to the ministry, spend, the maker's
     revenue, profit and margin; what its exports save; the exports a target margin needs;
     the minimum sustaining rate; the premium over an import price."""
-    from kiban.econ.scenario import load_study
+    from kiban.econ.scenario import load_study, study_report
 
     study = load_study(study_file)
     dataset = _dataset(db) if study.cost is None else None
     report = study_report(study, study.cost_model(dataset))
     _print_report(report, fmt)
-
-
-def study_report(study: Any, model: Any) -> dict[str, Any]:
-    """Everything `kiban econ program` shows, as plain values and frames."""
-    from kiban.econ.program import run_program
-    from kiban.econ.trade import (
-        exports_for_margin,
-        import_comparison,
-        minimum_sustaining_rate,
-        ministry_saving_jpy,
-    )
-
-    scenario = study.scenario
-    result = run_program(model, scenario)
-    years = result.years
-    first = years.filter(pl.col("unit_price_jpy").is_not_null()).row(0, named=True)
-    growth = scenario.pricing.rates(first["fiscal_year"]).cost_growth_frac
-    summary: dict[str, Any] = {
-        "study": study.name,
-        "units": result.units,
-        "ministry_spend_jpy": result.total("ministry_spend_jpy"),
-        "export_revenue_jpy": result.total("export_revenue_jpy"),
-        "maker_revenue_jpy": result.total("maker_revenue_jpy"),
-        "profit_jpy": result.total("profit_jpy"),
-        "margin_frac": result.margin_frac,
-        "ministry_saving_from_exports_jpy": ministry_saving_jpy(model, scenario)
-        if scenario.exports
-        else 0.0,
-        # At the first year's price the line gets today, what rate keeps it whole?
-        "minimum_sustaining_rate_units": minimum_sustaining_rate(
-            model,
-            first["unit_price_jpy"],
-            cost_growth_frac=growth,
-        ),
-        "minimum_sustaining_rate_price_jpy": first["unit_price_jpy"],
-    }
-    report: dict[str, Any] = {"summary": summary, "years": years}
-    if study.target_margin_frac is not None:
-        year = max(scenario.fiscal_years)
-        summary["target_margin_frac"] = study.target_margin_frac
-        summary["exports_for_target_margin_units"] = exports_for_margin(
-            model, scenario, study.target_margin_frac, fiscal_year=year
-        )
-        summary["exports_for_target_margin_year"] = year
-    if study.import_unit_price_jpy is not None:
-        imports = import_comparison(result, study.import_unit_price_jpy)
-        report["imports"] = imports
-        summary["import_unit_price_jpy"] = study.import_unit_price_jpy
-        summary["import_premium_jpy"] = float(imports["premium_jpy"].sum())
-    return report
 
 
 def _print_report(report: dict[str, Any], fmt: OutputFormat) -> None:
@@ -320,7 +270,7 @@ def exports(
     year: Annotated[
         int | None, typer.Option(help="Fiscal year of the export (default: the second year).")
     ] = None,
-    partner: Annotated[str, typer.Option(help="Who buys (a country code or name).")] = "export",
+    partner: Annotated[str, typer.Option(help="Who buys (a country code or name).")] = "an ally",
     price: Annotated[
         float | None,
         typer.Option(help="Export unit price, JPY (default: the ministry's price that year)."),
@@ -338,100 +288,26 @@ def exports(
 ) -> None:
     """What an export order does to a stored program's unit cost, the ministry's spend and
     the maker's margin (cost structure from stated assumptions: docs/economics.md)."""
-    report = export_report(
+    from kiban.econ.trade import export_study
+
+    report = export_study(
         _dataset(db), program_id, quantity, year=year, partner=partner, price=price,
         work_share=work_share, start_year=start_year, years=years, target_margin=target_margin,
     )  # fmt: skip
     if fmt is OutputFormat.json:
-        _write_json({**report["summary"], "years": report["effect"].to_dicts()})
+        _write_json(
+            {
+                **report["summary"],
+                "years": report["effect"].to_dicts(),
+                "suppliers_by_year": report["viability"].to_dicts(),
+            }
+        )
     elif fmt is OutputFormat.csv:
         _print_frame(report["effect"], fmt)
     else:
-        for line in export_lines(report["summary"]):
+        for line in export_study_lines(report["summary"]):
             out.print(line)
         out.print(rich_table(_money_view(report["effect"])))
-
-
-def export_report(
-    dataset: Any,
-    program_id: str,
-    quantity: int,
-    *,
-    year: int | None = None,
-    partner: str = "export",
-    price: float | None = None,
-    work_share: float = 1.0,
-    start_year: int = 2025,
-    years: int = 5,
-    target_margin: float = 0.08,
-) -> dict[str, Any]:
-    """The export effect on a dataset program with kiban's stated cost assumptions."""
-    from kiban.econ.assumptions import (
-        CostAssumptions,
-        program_cost_model,
-        program_facts,
-        steady_scenario,
-    )
-    from kiban.econ.program import ExportOrder, run_program
-    from kiban.econ.trade import baseline_unit_price_jpy, export_effect, exports_for_margin
-
-    facts = program_facts(dataset, program_id)
-    assumptions = CostAssumptions(fiscal_year=start_year)
-    model = program_cost_model(facts, assumptions)
-    base = steady_scenario(facts, assumptions, years=years)
-    year = start_year + min(1, years - 1) if year is None else year
-    if year < start_year:
-        raise EconError(f"the export in FY{year} is before the schedule starts (FY{start_year})")
-    if price is None:
-        price = baseline_unit_price_jpy(model, base, year) * work_share
-    scenario = base.with_export(ExportOrder(partner, year, quantity, price, work_share))
-    effect = export_effect(model, scenario)
-    before, after = run_program(model, base), run_program(model, scenario)
-    row = effect.filter(pl.col("fiscal_year") == year).row(0, named=True)
-    summary = {
-        "program_id": program_id,
-        "program": facts.name,
-        "quantity": quantity,
-        "fiscal_year": year,
-        "partner": partner,
-        "export_unit_price_jpy": price,
-        "unit_price_jpy_without_exports": row["unit_price_jpy_without_exports"],
-        "unit_price_jpy": row["unit_price_jpy"],
-        "ministry_saving_jpy": float(effect["ministry_saving_jpy"].sum()),
-        "margin_frac_without_exports": before.margin_frac,
-        "margin_frac": after.margin_frac,
-        "profit_jpy_without_exports": before.total("profit_jpy"),
-        "profit_jpy": after.total("profit_jpy"),
-        "target_margin_frac": target_margin,
-        "exports_for_target_margin_units": exports_for_margin(
-            model,
-            base,
-            target_margin,
-            fiscal_year=year,
-            unit_price_jpy=price,
-            work_share_frac=work_share,
-        ),
-    }
-    return {"summary": summary, "effect": effect}
-
-
-def export_lines(s: dict[str, Any]) -> list[str]:
-    """The headline of an export study, in sentences."""
-    change = s["unit_price_jpy"] / s["unit_price_jpy_without_exports"] - 1
-    needed = s["exports_for_target_margin_units"]
-    target = format_frac(s["target_margin_frac"], 1)
-    return [
-        f"{s['program']}: {s['quantity']:,} units exported to {s['partner']} in "
-        f"FY{s['fiscal_year']} at {format_jpy(s['export_unit_price_jpy'])} JPY each.",
-        f"The ministry's unit price that year: {format_jpy(s['unit_price_jpy_without_exports'])} "
-        f"-> {format_jpy(s['unit_price_jpy'])} JPY ({change:+.1%}); over the schedule the ministry "
-        f"saves {format_jpy(s['ministry_saving_jpy'])} JPY.",
-        f"The maker's margin: {format_frac(s['margin_frac_without_exports'], 1)} -> "
-        f"{format_frac(s['margin_frac'], 1)}; profit {format_jpy(s['profit_jpy_without_exports'])}"
-        f" -> {format_jpy(s['profit_jpy'])} JPY.",
-        f"Exports needed for a {target} margin: "
-        + (f"{needed:,} units." if needed is not None else "none is enough at this price."),
-    ]
 
 
 # --- shared ------------------------------------------------------------------------------------

@@ -209,6 +209,36 @@ def section_simulation(ctx: DemoContext) -> None:
         ctx.console.print(Text(wrapped))
 
 
+EXPORTED_PROGRAM, EXPORTED_UNITS = "fighter", 6
+
+
+def section_economics(ctx: DemoContext) -> None:
+    """What an export order of six fighters does to the unit cost the ministry pays, the
+    maker's margin and its suppliers, as `kiban econ exports` shows it (the cost structure
+    comes from kiban's stated assumptions: docs/economics.md)."""
+    from kiban.econ.trade import export_study
+    from kiban.terminal import export_study_lines
+
+    if EXPORTED_PROGRAM not in ctx.dataset.programs["program_id"].to_list():
+        return
+    report = export_study(ctx.dataset, EXPORTED_PROGRAM, EXPORTED_UNITS)
+    url = ctx.store.url
+    db = "" if url.endswith("///kiban.db") else f" --db {url}"
+    question = "What would an export order do?"
+    lines = [
+        *export_study_lines(report["summary"]),
+        f"Try: kiban econ exports --program {EXPORTED_PROGRAM} --quantity {EXPORTED_UNITS}{db}",
+    ]
+    width = max(40, ctx.console.width)
+    ctx.console.print()
+    ctx.console.print(Text(question, style="bold"))
+    for line in lines:
+        wrapped = textwrap.fill(
+            line, width, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+        )
+        ctx.console.print(Text(wrapped))
+
+
 def section_reference(ctx: DemoContext) -> None:
     from kiban.reference import load
 
@@ -232,6 +262,7 @@ def section_next(ctx: DemoContext) -> None:
     for command, what in [
         (f"kiban info{db}", "what the store holds and who imported it"),
         ("kiban facts", "Japan's public figures with sources (budget, fms, sipri, ...)"),
+        ("kiban econ budget support", "money for the industrial base against the FY2022 earmark"),
         (f"kiban export demo-export --format xlsx{db}", "the demo dataset as a workbook"),
         ("kiban template survey.xlsx", "a survey workbook for a supplier to fill in"),
         ("kiban generate programs my-data --seed 2", "another generated dataset"),
@@ -248,6 +279,7 @@ SECTIONS: list[Section] = [
     section_programs,
     section_risk,
     section_simulation,
+    section_economics,
     section_reference,
     section_next,
 ]

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table as RichTable
 
+from kiban.reference.formatting import format_frac, format_jpy
+
 
 def rich_table(
     frame: pl.DataFrame, title: str | None = None, *, thousands: bool = False
@@ -177,3 +179,25 @@ class DelayedProgress:
         trace: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def export_study_lines(s: dict[str, Any]) -> list[str]:
+    """The headline of `kiban.econ.trade.export_study`'s summary, in sentences."""
+    change = s["unit_price_jpy"] / s["unit_price_jpy_without_exports"] - 1
+    needed = s["exports_for_target_margin_units"]
+    target = format_frac(s["target_margin_frac"], 1)
+    return [
+        f"{s['program']}: {s['quantity']:,} units exported to {s['partner']} in "
+        f"FY{s['fiscal_year']} at {format_jpy(s['export_unit_price_jpy'])} JPY each.",
+        f"The ministry's unit price that year: {format_jpy(s['unit_price_jpy_without_exports'])} "
+        f"-> {format_jpy(s['unit_price_jpy'])} JPY ({change:+.1%}); over the schedule the ministry "
+        f"saves {format_jpy(s['ministry_saving_jpy'])} JPY.",
+        f"The maker's margin: {format_frac(s['margin_frac_without_exports'], 1)} -> "
+        f"{format_frac(s['margin_frac'], 1)}; profit {format_jpy(s['profit_jpy_without_exports'])}"
+        f" -> {format_jpy(s['profit_jpy'])} JPY.",
+        f"Exports needed for a margin of {target}: "
+        + (f"{needed:,} units." if needed is not None else "none is enough at this price."),
+        f"Of the program's {s['suppliers']:,} suppliers, {s['suppliers_not_viable']:,} lose money"
+        f" on defense work in FY{s['fiscal_year']} with the export, "
+        f"{s['suppliers_not_viable_without_exports']:,} without it.",
+    ]

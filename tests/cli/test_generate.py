@@ -10,6 +10,9 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from kiban.dataset.io import read_dataset
+from kiban.econ.trade import export_study
+from kiban.reference.formatting import format_jpy
+from kiban.store import open_store
 from tests.cli.conftest import fails, store_tables, succeeds, table_rows
 
 KIBAN = Path(sysconfig.get_path("scripts")) / "kiban"
@@ -106,3 +109,10 @@ def test_demo_builds_its_store_and_shows_the_programs(tmp_path: Path) -> None:
     stored = store_tables(url)
     assert stored["programs"].height == 6
     assert "shape:" not in out
+    # The worked economics case: an export order of the fighter, as `kiban econ exports`.
+    with open_store(url) as store:
+        summary = export_study(store.dataset(), "fighter", 6)["summary"]
+    text = " ".join(out.split())
+    assert "What would an export order do?" in text
+    assert f"saves {format_jpy(summary['ministry_saving_jpy'])} JPY" in text
+    assert f"kiban econ exports --program fighter --quantity 6 --db {url}" in text

@@ -133,6 +133,7 @@ YEAR_COLUMNS = {
     "export_units": pl.Int64,
     "units": pl.Int64,
     "cumulative_units": pl.Int64,
+    "maker_work_units": pl.Float64,
     "regime": pl.String,
     "recurring_unit_cost_jpy": pl.Float64,
     "non_recurring_per_unit_jpy": pl.Float64,
@@ -148,8 +149,9 @@ YEAR_COLUMNS = {
     "profit_jpy": pl.Float64,
     "margin_frac": pl.Float64,
 }
-"""The columns of `ProgramResult.years`. Unit costs are estimates for one whole unit; the
-unit price is the ministry's; margin is profit / maker revenue (null in a year without
+"""The columns of `ProgramResult.years`. `maker_work_units` counts the units the maker
+builds, a co-produced unit as its work share; unit costs are estimates for one whole unit;
+the unit price is the ministry's; margin is profit / maker revenue (null in a year without
 revenue)."""
 
 
@@ -231,6 +233,7 @@ def run_program(model: ProgramCostModel, scenario: ProgramScenario) -> ProgramRe
                 "export_units": n - n_domestic,
                 "units": n,
                 "cumulative_units": built,
+                "maker_work_units": n_work,
                 "regime": rates.regime,
                 "recurring_unit_cost_jpy": recurring,
                 "non_recurring_per_unit_jpy": non_recurring_per_unit if n > 0 else 0.0,

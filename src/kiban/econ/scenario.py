@@ -35,11 +35,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import polars as pl
+
 from kiban.dataset import Dataset
 from kiban.econ.assumptions import CostAssumptions, program_cost_model, program_facts
 from kiban.econ.learning import CurveKind, LearningCurve
 from kiban.econ.pricing import PricingTerms
-from kiban.econ.program import ExportOrder, ProgramCostModel, ProgramScenario
+from kiban.econ.program import ExportOrder, ProgramCostModel, ProgramScenario, run_program
+from kiban.econ.trade import (
+    exports_for_margin,
+    import_comparison,
+    minimum_sustaining_rate,
+    ministry_saving_jpy,
+)
 from kiban.errors import EconError
 
 T = TypeVar("T")
@@ -74,6 +82,52 @@ class ProgramStudy:
             )
         assert self.program_id is not None
         return program_cost_model(program_facts(dataset, self.program_id), self.assumptions)
+
+
+def study_report(study: ProgramStudy, model: ProgramCostModel) -> dict[str, Any]:
+    """A study's results: `years` (`kiban.econ.program.YEAR_COLUMNS`), `summary` (totals,
+    margin, what the exports save the ministry, the minimum sustaining rate at the first
+    year's price, and with [compare] the exports a target margin needs in the last year and
+    the premium over the import price) and, with an import price, `imports`
+    (`kiban.econ.trade.import_comparison`)."""
+    scenario = study.scenario
+    result = run_program(model, scenario)
+    years = result.years
+    first = years.filter(pl.col("unit_price_jpy").is_not_null()).row(0, named=True)
+    growth = scenario.pricing.rates(first["fiscal_year"]).cost_growth_frac
+    summary: dict[str, Any] = {
+        "study": study.name,
+        "units": result.units,
+        "ministry_spend_jpy": result.total("ministry_spend_jpy"),
+        "export_revenue_jpy": result.total("export_revenue_jpy"),
+        "maker_revenue_jpy": result.total("maker_revenue_jpy"),
+        "profit_jpy": result.total("profit_jpy"),
+        "margin_frac": result.margin_frac,
+        "ministry_saving_from_exports_jpy": ministry_saving_jpy(model, scenario)
+        if scenario.exports
+        else 0.0,
+        # At the first year's price the line gets today, what rate keeps it whole?
+        "minimum_sustaining_rate_units": minimum_sustaining_rate(
+            model,
+            first["unit_price_jpy"],
+            cost_growth_frac=growth,
+        ),
+        "minimum_sustaining_rate_price_jpy": first["unit_price_jpy"],
+    }
+    report: dict[str, Any] = {"summary": summary, "years": years}
+    if study.target_margin_frac is not None:
+        year = max(scenario.fiscal_years)
+        summary["target_margin_frac"] = study.target_margin_frac
+        summary["exports_for_target_margin_units"] = exports_for_margin(
+            model, scenario, study.target_margin_frac, fiscal_year=year
+        )
+        summary["exports_for_target_margin_year"] = year
+    if study.import_unit_price_jpy is not None:
+        imports = import_comparison(result, study.import_unit_price_jpy)
+        report["imports"] = imports
+        summary["import_unit_price_jpy"] = study.import_unit_price_jpy
+        summary["import_premium_jpy"] = float(imports["premium_jpy"].sum())
+    return report
 
 
 def load_study(path: str | Path) -> ProgramStudy:

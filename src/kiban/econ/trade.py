@@ -21,8 +21,11 @@ Cost: `exports_for_margin` runs the program O(log Q) times for an answer Q;
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
+from kiban.dataset import Dataset
 from kiban.econ.program import (
     ExportOrder,
     ProgramCostModel,
@@ -30,6 +33,7 @@ from kiban.econ.program import (
     ProgramScenario,
     run_program,
 )
+from kiban.econ.viability import supplier_viability
 from kiban.errors import EconError
 from kiban.reference import load
 
@@ -64,7 +68,7 @@ def exports_for_margin(
     target_margin_frac: float,
     *,
     fiscal_year: int,
-    partner: str = "export",
+    partner: str = "an ally",
     unit_price_jpy: float | None = None,
     work_share_frac: float = 1.0,
 ) -> int | None:
@@ -193,3 +197,97 @@ def cost_premium_examples() -> pl.DataFrame:
         "source_url",
         "confidence",
     )
+
+
+def export_study(
+    dataset: Dataset,
+    program_id: str,
+    quantity: int,
+    *,
+    year: int | None = None,
+    partner: str = "an ally",
+    price: float | None = None,
+    work_share: float = 1.0,
+    start_year: int = 2025,
+    years: int = 5,
+    target_margin: float = 0.08,
+) -> dict[str, Any]:
+    """What an export order does to a dataset program, under the stated cost assumptions of
+    `kiban.econ.assumptions` (from `start_year`) and `years` of steady domestic orders: the
+    `effect` per year (`export_effect`) and a `summary`: the ministry's unit price in the
+    export year with and without it, the ministry's saving, the maker's margin and profit
+    with and without, and the exports a `target_margin` needs at the same price. The export
+    is in `year` (default: the second year) at `price` (default: the ministry's price that
+    year, times the work share)."""
+    from kiban.econ.assumptions import (
+        CostAssumptions,
+        program_cost_model,
+        program_facts,
+        steady_scenario,
+    )
+
+    facts = program_facts(dataset, program_id)
+    assumptions = CostAssumptions(fiscal_year=start_year)
+    model = program_cost_model(facts, assumptions)
+    base = steady_scenario(facts, assumptions, years=years)
+    year = start_year + min(1, years - 1) if year is None else year
+    if year < start_year:
+        raise EconError(f"the export in FY{year} is before the schedule starts (FY{start_year})")
+    if price is None:
+        price = baseline_unit_price_jpy(model, base, year) * work_share
+    scenario = base.with_export(ExportOrder(partner, year, quantity, price, work_share))
+    effect = export_effect(model, scenario)
+    before, after = run_program(model, base), run_program(model, scenario)
+    row = effect.filter(pl.col("fiscal_year") == year).row(0, named=True)
+    summary = {
+        "program_id": program_id,
+        "program": facts.name,
+        "quantity": quantity,
+        "fiscal_year": year,
+        "partner": partner,
+        "export_unit_price_jpy": price,
+        "unit_price_jpy_without_exports": row["unit_price_jpy_without_exports"],
+        "unit_price_jpy": row["unit_price_jpy"],
+        "ministry_saving_jpy": float(effect["ministry_saving_jpy"].sum()),
+        "margin_frac_without_exports": before.margin_frac,
+        "margin_frac": after.margin_frac,
+        "profit_jpy_without_exports": before.total("profit_jpy"),
+        "profit_jpy": after.total("profit_jpy"),
+        "target_margin_frac": target_margin,
+        "exports_for_target_margin_units": exports_for_margin(
+            model,
+            base,
+            target_margin,
+            fiscal_year=year,
+            unit_price_jpy=price,
+            work_share_frac=work_share,
+        ),
+    }
+    suppliers_without = suppliers_not_viable(
+        supplier_viability(dataset, program_id, volume_ratio(before, facts.annual_quantity))
+    )
+    viability = supplier_viability(dataset, program_id, volume_ratio(after, facts.annual_quantity))
+    suppliers_with = suppliers_not_viable(viability)
+    summary["suppliers"] = int(viability.filter(pl.col("tier") >= 1)["firm_id"].n_unique())
+    summary["suppliers_not_viable_without_exports"] = suppliers_without.get(year, 0)
+    summary["suppliers_not_viable"] = suppliers_with.get(year, 0)
+    return {"summary": summary, "effect": effect, "viability": viability}
+
+
+def volume_ratio(result: ProgramResult, annual_quantity: float) -> dict[int, float]:
+    """Per fiscal year, the units the maker builds (`maker_work_units`) over the program's
+    usual annual quantity: the volume its suppliers see (`kiban.econ.viability`)."""
+    if not annual_quantity > 0:
+        raise EconError(f"annual quantity {annual_quantity} must be > 0")
+    return {
+        row["fiscal_year"]: row["maker_work_units"] / annual_quantity
+        for row in result.years.iter_rows(named=True)
+    }
+
+
+def suppliers_not_viable(viability: pl.DataFrame) -> dict[int, int]:
+    """Per fiscal year, the suppliers (tier 1 and below) whose defense margin is below the
+    viability threshold."""
+    below = viability.filter((pl.col("tier") >= 1) & (pl.col("viable") == False))  # noqa: E712
+    counts = below.group_by("fiscal_year").agg(pl.col("firm_id").n_unique().alias("n"))
+    return {row["fiscal_year"]: row["n"] for row in counts.iter_rows(named=True)}
