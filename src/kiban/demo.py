@@ -234,7 +234,12 @@ def section_economics(ctx: DemoContext) -> None:
     ctx.console.print(Text(question, style="bold"))
     for line in lines:
         wrapped = textwrap.fill(
-            line, width, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+            line,
+            width,
+            initial_indent="  ",
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+            break_long_words=False,
         )
         ctx.console.print(Text(wrapped))
 
