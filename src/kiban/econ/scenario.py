@@ -27,9 +27,7 @@ the table and the key.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +47,7 @@ from kiban.econ.trade import (
     ministry_saving_jpy,
 )
 from kiban.errors import EconError
+from kiban.tomlfile import check_keys, read_toml
 
 T = TypeVar("T")
 
@@ -132,19 +131,7 @@ def study_report(study: ProgramStudy, model: ProgramCostModel) -> dict[str, Any]
 
 def load_study(path: str | Path) -> ProgramStudy:
     """Read a study from a TOML file; an `EconError` names the file and the key at fault."""
-    path = Path(path)
-    try:
-        with path.open("rb") as file:
-            doc = tomllib.load(file)
-    except FileNotFoundError:
-        raise EconError(f"study file {path} not found") from None
-    except OSError as error:
-        raise EconError(f"study file {path} cannot be read: {error}") from None
-    except tomllib.TOMLDecodeError as error:  # its message gives line and column
-        raise EconError(f"{path}: not valid TOML: {error}") from None
-    except UnicodeDecodeError as error:
-        raise EconError(f"{path}: not UTF-8 text: {error}") from None
-    return study_from_mapping(doc, str(path))
+    return study_from_mapping(read_toml(path, "study file", EconError), str(path))
 
 
 _TOP = (
@@ -308,13 +295,7 @@ def _tables(doc: Mapping[str, Any], key: str, source: str) -> list[Mapping[str, 
 
 
 def _known_keys(table: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise EconError(
-                f"{where}: unknown key {key!r}{hint}; the keys are: {', '.join(allowed)}"
-            )
+    check_keys(table, allowed, where, EconError)
 
 
 def _number(value: object, where: str) -> float:

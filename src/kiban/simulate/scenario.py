@@ -26,9 +26,7 @@ RegionalDisaster(regions=('Aichi',), loss=0.6, day=3, recovery='linear', recover
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +38,7 @@ import polars as pl
 from kiban.dataset.validate import country_codes
 from kiban.errors import SimulateError
 from kiban.network import SupplyNetwork
+from kiban.tomlfile import check_keys, read_toml
 
 RECOVERY_RULES = ("none", "linear", "exponential")
 """How a disaster's lost capacity comes back: not at all, in a straight line, exponentially."""
@@ -227,19 +226,7 @@ class Scenario:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario from a TOML file (docs/scenarios.md); SimulateError names file and key."""
-    path = Path(path)
-    try:
-        with path.open("rb") as file:
-            doc = tomllib.load(file)
-    except FileNotFoundError:
-        raise SimulateError(f"scenario file {path} not found") from None
-    except OSError as error:
-        raise SimulateError(f"scenario file {path} cannot be read: {error}") from None
-    except tomllib.TOMLDecodeError as error:  # its message gives line and column
-        raise SimulateError(f"{path}: not valid TOML: {error}") from None
-    except UnicodeDecodeError as error:
-        raise SimulateError(f"{path}: not UTF-8 text: {error}") from None
-    return scenario_from_mapping(doc, str(path))
+    return scenario_from_mapping(read_toml(path, "scenario file", SimulateError), str(path))
 
 
 _TOP_KEYS = ("name", "description", "days", "spare_capacity")
@@ -406,13 +393,7 @@ def _country(code: object) -> None:
 
 
 def _known_keys(table: Mapping[str, Any], allowed: Sequence[str], where: str, name: str) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise SimulateError(
-                f"{where}: unknown key {key!r}{hint}; the keys of {name} are: {', '.join(allowed)}"
-            )
+    check_keys(table, allowed, where, SimulateError, name=name)
 
 
 def _known(names: Sequence[str], known: pl.Series, what: str, where: str) -> None:
