@@ -27,7 +27,7 @@ from kiban.cli import (
     out,
 )
 from kiban.errors import EconError
-from kiban.reference.formatting import format_frac, format_jpy
+from kiban.reference.formatting import format_frac, format_jpy, format_range
 from kiban.terminal import export_study_lines, rich_table
 
 econ_app = typer.Typer(
@@ -204,6 +204,25 @@ def _print_report(report: dict[str, Any], fmt: OutputFormat) -> None:
         out.print(line)
     if "imports" in report:
         out.print(rich_table(_money_view(report["imports"]), title="Against the import price"))
+        examples = report["premium_examples"].filter(pl.col("value_min").is_not_null())
+        view = examples.select(
+            "item",
+            "maker",
+            "fiscal_year",
+            pl.col("metric").str.replace_all("_", " "),
+            pl.struct("value_min", "value_max", "unit")
+            .map_elements(
+                lambda v: format_range(v["value_min"], v["value_max"], v["unit"]),
+                return_dtype=pl.String,
+            )
+            .alias("value"),
+            "comparator",
+            "confidence",
+        )
+        out.print(
+            rich_table(view, title="Published premiums of domestic production (worked examples)")
+        )
+        out.print("Sources: kiban facts cost-premiums")
 
 
 YEAR_VIEW = [

@@ -77,6 +77,10 @@ def test_a_program_study_prints_what_the_api_computes() -> None:
     table = succeeds("econ", "program", EXAMPLE).stdout
     assert "Exports bring" in table
     assert "Minimum sustaining rate" in one_line(table)
+    # With an import price, the published premiums come as worked examples, with sources.
+    assert "Published premiums of domestic production" in table
+    assert any(row["item"] == "F-35A" for row in document["premium_examples"])
+    assert all(row["source_url"].startswith("http") for row in document["premium_examples"])
 
 
 def test_a_study_with_a_typo_names_the_file_and_key(tmp_path: Path) -> None:

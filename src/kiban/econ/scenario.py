@@ -41,6 +41,7 @@ from kiban.econ.learning import CurveKind, LearningCurve
 from kiban.econ.pricing import PricingTerms
 from kiban.econ.program import ExportOrder, ProgramCostModel, ProgramScenario, run_program
 from kiban.econ.trade import (
+    cost_premium_examples,
     exports_for_margin,
     import_comparison,
     minimum_sustaining_rate,
@@ -88,7 +89,8 @@ def study_report(study: ProgramStudy, model: ProgramCostModel) -> dict[str, Any]
     margin, what the exports save the ministry, the minimum sustaining rate at the first
     year's price, and with [compare] the exports a target margin needs in the last year and
     the premium over the import price) and, with an import price, `imports`
-    (`kiban.econ.trade.import_comparison`)."""
+    (`kiban.econ.trade.import_comparison`) and the published premiums of domestic production
+    as worked examples (`premium_examples`, `kiban.econ.trade.cost_premium_examples`)."""
     scenario = study.scenario
     result = run_program(model, scenario)
     years = result.years
@@ -124,6 +126,7 @@ def study_report(study: ProgramStudy, model: ProgramCostModel) -> dict[str, Any]
     if study.import_unit_price_jpy is not None:
         imports = import_comparison(result, study.import_unit_price_jpy)
         report["imports"] = imports
+        report["premium_examples"] = cost_premium_examples()
         summary["import_unit_price_jpy"] = study.import_unit_price_jpy
         summary["import_premium_jpy"] = float(imports["premium_jpy"].sum())
     return report
