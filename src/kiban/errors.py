@@ -58,3 +58,8 @@ class EconError(KibanError):
     """An economic model or scenario is given a value it cannot take (a learning slope outside
     (0, 1], a negative quantity, a year before the schedule starts, an unknown profit regime)
     or a scenario file with a bad key, type or value."""
+
+
+class PlanError(KibanError):
+    """A planning problem that cannot be solved: a bad budget, action or risk, or a solver
+    that stopped without a plan."""
