@@ -1,0 +1,255 @@
+"""Candidate mitigation actions, generated from the risk analysis, and the problem they pose.
+
+The 2023 Act funds four kinds of supply-chain measures (diversifying or stockpiling inputs at
+risk, more efficient production, cybersecurity, taking over a withdrawing maker's line) and, as
+a last resort, state purchase of facilities. `candidate_actions` turns each into actions on the
+dataset's single points of failure:
+
+- `second_source`: qualify a second source, domestic or allied (alternatives, one per
+  requirement), of an item a single point of failure is the only source of. A risk is removed
+  when every item that makes its firm a single point of failure has one.
+- `stockpile`: hold `stockpile_days` of the item at the customer; the program survives an exit
+  for that long, so the expected loss falls by stockpile_days / qualification_days (capped).
+- `efficiency`, `cyber`, `successor`, `facility`: funding at the firm that cuts its exit
+  probability by the stated fraction (efficiency at a fragile firm; a cyber level raised to
+  the standard; a successor for a withdrawing firm or one without a successor; the state buys
+  its facility).
+
+Every risk is a (program, firm) single point of failure below the prime: its exit probability
+is the firm's (`kiban.simulate.sampling.exit_probabilities`, from fragility, calibrated to the
+published withdrawals) and its consequence the program's annual output (`annual_quantity` x
+`unit_price_jpy`), lost when the firm exits, since nothing else can make what it makes.
+
+Costs and effects are the explicit assumptions of `ActionCosts`, kiban's defaults rather than
+published figures (no public price list exists), each a field a user can set. The `effect`
+column of `Candidates.described` says in words what each action changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+import polars as pl
+
+from kiban.errors import PlanError
+from kiban.network import SupplyNetwork
+from kiban.plan.optimize import Action, PlanProblem, Risk
+from kiban.risk.spof import single_points_of_failure
+from kiban.simulate.sampling import exit_probabilities
+
+KINDS = ("second_source", "stockpile", "efficiency", "cyber", "successor", "facility")
+
+
+@dataclass(frozen=True)
+class ActionCosts:
+    """What an action costs (JPY) and does; every field can be set.
+
+    second source: `second_source_fixed_jpy` + `second_source_per_day_jpy` x the item's
+    qualification days, times `allied_cost_frac` for an allied source (one that already makes
+    the item abroad); stockpile: `stockpile_days` of the supply's annual value, plus
+    `stockpile_holding_frac` of it for storage; efficiency, successor and facility: a
+    multiple of the firm's annual defense revenue, or of its revenue where that is unknown or
+    0 (at least `minimum_jpy`); cyber:
+    `cyber_per_level_jpy` per level short of 3. Efficiency is offered to a firm whose operating
+    margin is below `efficiency_below_margin_frac`; a successor to one withdrawing or without a
+    successor; a facility purchase to every single-point firm."""
+
+    second_source_fixed_jpy: float = 30e6
+    second_source_per_day_jpy: float = 0.2e6
+    allied_cost_frac: float = 0.7
+    allied_country: str = "US"
+    stockpile_days: float = 180.0
+    stockpile_holding_frac: float = 0.2
+    efficiency_revenue_multiple: float = 0.2
+    efficiency_exit_cut_frac: float = 0.3
+    cyber_per_level_jpy: float = 10e6
+    cyber_exit_cut_per_level_frac: float = 0.05
+    successor_revenue_multiple: float = 0.5
+    successor_exit_cut_frac: float = 0.6
+    facility_revenue_multiple: float = 3.0
+    facility_exit_cut_frac: float = 0.9
+    efficiency_below_margin_frac: float = 0.05
+    minimum_jpy: float = 5e6
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                continue
+            if not (math.isfinite(value) and value >= 0):
+                raise PlanError(f"action cost {f.name} = {value} must be a finite number >= 0")
+            if f.name.endswith("_frac") and value > 1:
+                raise PlanError(f"action cost {f.name} = {value} must be a fraction <= 1")
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The risks, the candidate actions and a frame describing each action for people
+    (action_id, kind, firm_id, item_id, customer_id, country, cost_jpy, lead_time_days,
+    effect), in the same order as `actions`."""
+
+    risks: tuple[Risk, ...]
+    actions: tuple[Action, ...]
+    described: pl.DataFrame
+
+    def problem(self, budget_jpy: float) -> PlanProblem:
+        return PlanProblem(self.risks, self.actions, budget_jpy)
+
+
+def candidate_actions(
+    network: SupplyNetwork, costs: ActionCosts | None = None, *, program_id: str | None = None
+) -> Candidates:
+    """Risks and candidate actions for every program (or `program_id`); see the module."""
+    costs = costs or ActionCosts()
+    dataset = network.dataset
+    spof = single_points_of_failure(network, program_id).filter(pl.col("tier") > 0)
+    programs = dataset.programs.select(
+        "program_id",
+        (pl.col("annual_quantity").fill_null(0) * pl.col("unit_price_jpy").fill_null(0)).alias(
+            "output_jpy"
+        ),
+    )
+    probability = exit_probabilities(network).select("firm_id", "exit_probability")
+    rows = (
+        spof.join(programs, on="program_id", how="left")
+        .join(probability, on="firm_id", how="left")
+        .with_columns(
+            risk_id=pl.col("program_id") + ":" + pl.col("firm_id"),
+            requirement=pl.col("item_id") + "@" + pl.col("customer_id"),
+        )
+    )
+    risk_list = tuple(
+        Risk(
+            row["risk_id"],
+            float(row["exit_probability"] or 0.0),
+            float(row["output_jpy"] or 0.0),
+            tuple(sorted(set(row["requirement"]))),
+        )
+        for row in rows.group_by("risk_id", maintain_order=True)
+        .agg(
+            pl.col("exit_probability").first(),
+            pl.col("output_jpy").first(),
+            pl.col("requirement").drop_nulls(),
+        )
+        .iter_rows(named=True)
+    )
+    described: list[dict[str, object]] = []
+    actions: list[Action] = []
+
+    def add(action: Action, **about: object) -> None:
+        actions.append(action)
+        described.append({"action_id": action.action_id, "cost_jpy": action.cost_jpy, **about})
+
+    items = dataset.items.select("item_id", "name", "qualification_days")
+    supplies = dataset.supplies.group_by("supplier_id", "customer_id", "item_id").agg(
+        pl.col("annual_value_jpy").sum()
+    )
+    needs = (
+        rows.join(items, on="item_id", how="left")
+        .join(
+            supplies,
+            left_on=["firm_id", "customer_id", "item_id"],
+            right_on=["supplier_id", "customer_id", "item_id"],
+            how="left",
+        )
+        .group_by("requirement", maintain_order=True)
+        .agg(
+            pl.col("risk_id"),
+            pl.col("firm_id").first(),
+            pl.col("customer_id").first(),
+            pl.col("item_id").first(),
+            pl.col("qualification_days").first(),
+            pl.col("annual_value_jpy").first(),
+        )
+    )
+    for need in needs.iter_rows(named=True):
+        days = float(need["qualification_days"] or 365.0)
+        base = costs.second_source_fixed_jpy + costs.second_source_per_day_jpy * days
+        removes = tuple((risk, need["requirement"]) for risk in need["risk_id"])
+        where = {"firm_id": need["firm_id"], "item_id": need["item_id"],
+                 "customer_id": need["customer_id"]}  # fmt: skip
+        for origin, country, factor in (
+            ("domestic", "JP", 1.0),
+            ("allied", costs.allied_country, costs.allied_cost_frac),
+        ):
+            add(
+                Action(f"second_source:{origin}:{need['requirement']}", base * factor,
+                       removes=removes, group=f"second_source:{need['requirement']}"),
+                kind="second_source", country=country, lead_time_days=days,
+                effect=f"a new {origin} supplier of {need['item_id']} to {need['customer_id']}",
+                **where,
+            )  # fmt: skip
+        value = float(need["annual_value_jpy"] or 0.0)
+        if value > 0 and costs.stockpile_days > 0:
+            cut = min(1.0, costs.stockpile_days / days)
+            stock = value * costs.stockpile_days / 365.0
+            add(
+                Action(f"stockpile:{need['requirement']}",
+                       max(costs.minimum_jpy, stock * (1 + costs.stockpile_holding_frac)),
+                       reduces=tuple((risk, cut) for risk in need["risk_id"])),
+                kind="stockpile", country=None, lead_time_days=0.0,
+                effect=f"{costs.stockpile_days:g} days of {need['item_id']} held at "
+                f"{need['customer_id']}",
+                **where,
+            )  # fmt: skip
+    _add_firm_actions(rows, dataset.firms, costs, add)
+    frame = pl.DataFrame(
+        described,
+        schema={
+            "action_id": pl.String, "cost_jpy": pl.Float64, "kind": pl.String,
+            "country": pl.String, "lead_time_days": pl.Float64, "effect": pl.String,
+            "firm_id": pl.String, "item_id": pl.String, "customer_id": pl.String,
+        },
+    )  # fmt: skip
+    return Candidates(risk_list, tuple(actions), frame)
+
+
+def _add_firm_actions(
+    rows: pl.DataFrame, firms: pl.DataFrame, costs: ActionCosts, add: Callable[..., None]
+) -> None:
+    """Efficiency, cyber, successor and facility actions at each single-point firm."""
+    at_risk = rows.group_by("firm_id", maintain_order=True).agg(pl.col("risk_id").unique())
+    about = at_risk.join(firms, on="firm_id", how="left")
+    for firm in about.iter_rows(named=True):
+        name = firm["firm_id"]
+        revenue = float(firm.get("defense_revenue_jpy") or firm.get("revenue_jpy") or 0.0)
+        where = {"firm_id": name, "item_id": None, "customer_id": None, "country": None}
+
+        def funded(
+            kind: str,
+            multiple: float,
+            cut: float,
+            effect: str,
+            days: float,
+            name: str = name,
+            revenue: float = revenue,
+            risk_ids: list[str] = firm["risk_id"],
+        ) -> None:
+            add(
+                Action(f"{kind}:{name}", max(costs.minimum_jpy, multiple * revenue),
+                       reduces=tuple((risk, cut) for risk in risk_ids)),
+                kind=kind, lead_time_days=days, effect=effect, firm_id=name, item_id=None,
+                customer_id=None, country=None,
+            )  # fmt: skip
+
+        margin = firm.get("operating_margin")
+        thin = margin is not None and margin < costs.efficiency_below_margin_frac
+        if thin and costs.efficiency_exit_cut_frac > 0:
+            funded("efficiency", costs.efficiency_revenue_multiple, costs.efficiency_exit_cut_frac,
+                   "operating margin +2 points", 365.0)  # fmt: skip
+        level = firm.get("cyber_level")
+        if level is not None and level < 3 and costs.cyber_exit_cut_per_level_frac > 0:
+            short = 3 - int(level)
+            add(
+                Action(f"cyber:{name}", costs.cyber_per_level_jpy * short,
+                       reduces=tuple((r, min(1.0, costs.cyber_exit_cut_per_level_frac * short))
+                                     for r in firm["risk_id"])),
+                kind="cyber", lead_time_days=180.0, effect="cyber level raised to 3", **where,
+            )  # fmt: skip
+        if firm.get("status") == "withdrawing" or firm.get("has_successor") is False:
+            funded("successor", costs.successor_revenue_multiple, costs.successor_exit_cut_frac,
+                   "a successor takes over the line", 365.0)  # fmt: skip
+        funded("facility", costs.facility_revenue_multiple, costs.facility_exit_cut_frac,
+               "the state buys the facility and contracts its operation", 730.0)  # fmt: skip
