@@ -331,3 +331,19 @@ def test_agrees_with_scipy_milp() -> None:
     assert plan.status == "optimal"
     assert_consistent(problem, plan)
     assert plan.risk_after_jpy == pytest.approx(scipy_optimum(problem), rel=1e-6)
+
+
+def test_solving_prints_nothing_on_standard_output() -> None:
+    # HiGHS prints a licence banner on the first instance whatever output_flag says; JSON
+    # output of the CLI must not carry it.
+    import subprocess
+    import sys
+
+    code = (
+        "from kiban.plan.optimize import Action, PlanProblem, Risk, solve_plan\n"
+        "p = PlanProblem((Risk('r', 0.1, 1e9, ('a',)),), "
+        "(Action('x', 1.0, removes=(('r', 'a'),)),), 10.0)\n"
+        "print(solve_plan(p).chosen)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "('x',)\n"

@@ -66,6 +66,8 @@ seconds (benchmarks/bench_plan.py).
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -440,7 +442,7 @@ def _model(problem: PlanProblem, arrays: _Arrays) -> highspy.Highs:
     value = arrays.value / arrays.value.max()
     # A risk's y stays 0 when it has no requirement; an unmet requirement row already caps it.
     y_upper = (arrays.n_requirements > 0).astype(np.float64)
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs = _new_highs()
     highs.setOptionValue("output_flag", False)
     highs.passModel(
         n_cols,
@@ -459,6 +461,30 @@ def _model(problem: PlanProblem, arrays: _Arrays) -> highspy.Highs:
         matrix.data.astype(np.float64),
         np.concatenate([np.ones(n_actions, np.int32), np.zeros(2 * n_risks, np.int32)]),
     )
+    return highs
+
+
+_BANNER_SHOWN = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A HiGHS instance. The first one a process makes prints HiGHS's licence banner on the
+    process's standard output whatever `output_flag` says (it cannot be switched off:
+    ERGO-Code/HiGHS#1932), which would corrupt `--format json`; so that one is made with file
+    descriptor 1 pointed at /dev/null for the moment it takes."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()  # type: ignore[no-untyped-call]
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as sink:
+            os.dup2(sink.fileno(), 1)
+            highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        _BANNER_SHOWN = True
     return highs
 
 
