@@ -782,6 +782,7 @@ def _score(value: float | None) -> str:
 
 import kiban.cli_econ  # noqa: E402  (after the helpers it imports from here)
 import kiban.cli_ensemble  # noqa: E402
+import kiban.cli_plan  # noqa: E402
 import kiban.cli_simulate  # noqa: E402, F401
 
 # --- the main job ----------------------------------------------------------------------------

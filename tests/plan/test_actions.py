@@ -30,7 +30,8 @@ def test_every_single_point_below_the_prime_is_a_risk_of_its_program(
     probability = dict(exit_probabilities(sample).select("firm_id", "exit_probability").iter_rows())
     for risk, row in zip(found.risks, spof.iter_rows(named=True), strict=True):
         assert risk.exit_probability == probability[row["firm_id"]]
-        assert risk.consequence_jpy == 12 * 1.5e10  # annual quantity x unit price
+        days = {"F2": 540, "F3": 180, "F4": 90}[row["firm_id"]]  # qualification of its item
+        assert risk.consequence_jpy == pytest.approx(12 * 1.5e10 * min(1, days / 365))
         assert risk.requirements == (f"{row['item_id']}@{row['customer_id']}",)
 
 

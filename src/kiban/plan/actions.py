@@ -17,8 +17,12 @@ dataset's single points of failure:
 
 Every risk is a (program, firm) single point of failure below the prime: its exit probability
 is the firm's (`kiban.simulate.sampling.exit_probabilities`, from fragility, calibrated to the
-published withdrawals) and its consequence the program's annual output (`annual_quantity` x
-`unit_price_jpy`), lost when the firm exits, since nothing else can make what it makes.
+published withdrawals) and its consequence the program's output (`annual_quantity` x
+`unit_price_jpy` a year) over the time a new source takes to qualify (the longest
+`qualification_days` of the items it alone supplies, at most a year): nothing else can make
+what it makes until then. Risks of one program add up, which overstates the chance that at
+least one of them exits when there are many (a first-order approximation: the expected
+number of exits, not the probability of any).
 
 Costs and effects are the explicit assumptions of `ActionCosts`, kiban's defaults rather than
 published figures (no public price list exists), each a field a user can set. The `effect`
@@ -38,6 +42,9 @@ from kiban.network import SupplyNetwork
 from kiban.plan.optimize import Action, PlanProblem, Risk
 from kiban.risk.spof import single_points_of_failure
 from kiban.simulate.sampling import exit_probabilities
+
+DEFAULT_QUALIFICATION_DAYS = 365.0
+"""Days to qualify a new source of an item whose `qualification_days` is unknown."""
 
 KINDS = ("second_source", "stockpile", "efficiency", "cyber", "successor", "facility")
 
@@ -112,25 +119,32 @@ def candidate_actions(
         ),
     )
     probability = exit_probabilities(network).select("firm_id", "exit_probability")
+    qualification = dataset.items.select(
+        "item_id",
+        pl.col("qualification_days").cast(pl.Float64).fill_null(DEFAULT_QUALIFICATION_DAYS),
+    )
     rows = (
         spof.join(programs, on="program_id", how="left")
         .join(probability, on="firm_id", how="left")
+        .join(qualification, on="item_id", how="left")
         .with_columns(
             risk_id=pl.col("program_id") + ":" + pl.col("firm_id"),
             requirement=pl.col("item_id") + "@" + pl.col("customer_id"),
         )
     )
+    # The program stops until a new source is qualified: at most a year of output is lost.
     risk_list = tuple(
         Risk(
             row["risk_id"],
             float(row["exit_probability"] or 0.0),
-            float(row["output_jpy"] or 0.0),
+            float(row["output_jpy"] or 0.0) * min(1.0, float(row["days"] or 365.0) / 365.0),
             tuple(sorted(set(row["requirement"]))),
         )
         for row in rows.group_by("risk_id", maintain_order=True)
         .agg(
             pl.col("exit_probability").first(),
             pl.col("output_jpy").first(),
+            pl.col("qualification_days").max().alias("days"),
             pl.col("requirement").drop_nulls(),
         )
         .iter_rows(named=True)
@@ -165,7 +179,7 @@ def candidate_actions(
         )
     )
     for need in needs.iter_rows(named=True):
-        days = float(need["qualification_days"] or 365.0)
+        days = float(need["qualification_days"] or DEFAULT_QUALIFICATION_DAYS)
         base = costs.second_source_fixed_jpy + costs.second_source_per_day_jpy * days
         removes = tuple((risk, need["requirement"]) for risk in need["risk_id"])
         where = {"firm_id": need["firm_id"], "item_id": need["item_id"],

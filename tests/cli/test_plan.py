@@ -1,0 +1,51 @@
+"""`kiban plan --budget`: the optimum over the candidate actions, as the Python API gives it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kiban.network import SupplyNetwork
+from kiban.plan.actions import candidate_actions
+from kiban.plan.optimize import evaluate, solve_plan
+from kiban.reference.programs import generate_programs
+from kiban.store import open_store
+from tests.cli.conftest import fails, one_line, succeeds
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('plan') / 'store.db'}"
+    with open_store(url, create=True) as store:
+        store.import_dataset(generate_programs(1, scale=0.05), actor="test")
+    return url
+
+
+def test_a_plan_is_the_apis_optimum_and_can_be_saved(stored: str, tmp_path: Path) -> None:
+    saved = tmp_path / "plan.json"
+    result = succeeds("plan", "--budget", "5e8", "--db", stored, "-f", "json", "--save", saved)
+    document = json.loads(result.stdout)  # nothing but JSON on stdout
+    with open_store(stored) as store:
+        found = candidate_actions(SupplyNetwork.build(store.dataset()))
+    problem = found.problem(5e8)
+    expected = solve_plan(problem, mip_gap=1e-4)
+    assert document["risk_after_jpy"] == pytest.approx(expected.risk_after_jpy, rel=1e-4)
+    chosen = [a["action_id"] for a in document["actions"]]
+    assert evaluate(problem, chosen) == pytest.approx(document["risk_after_jpy"])
+    assert document["cost_jpy"] <= 5e8
+    assert json.loads(saved.read_text()) == document
+
+
+def test_the_table_says_what_the_budget_removes(stored: str) -> None:
+    text = one_line(succeeds("plan", "--budget", "5e8", "--db", stored).stdout)
+    assert "Budget 500.0 m JPY" in text
+    assert "single points of failure removed" in text
+
+
+def test_bad_plan_requests_are_one_line_errors(stored: str) -> None:
+    assert "give --budget" in one_line(fails("plan", "--db", stored).stderr)
+    assert "the budget must be a positive amount" in one_line(
+        fails("plan", "--budget", "0", "--db", stored).stderr
+    )
