@@ -128,3 +128,73 @@ def _json(summary: dict[str, Any], chosen: pl.DataFrame) -> str:
     import json
 
     return json.dumps({**summary, "actions": chosen.to_dicts()}, indent=2, default=str)
+
+
+@plan_app.command("curve")
+@guarded
+def curve(
+    max_budget: Annotated[
+        float | None,
+        typer.Option("--max", help="Largest budget, JPY (default: enough to remove it all)."),
+    ] = None,
+    program: Annotated[str | None, typer.Option(help="Only this program's risks.")] = None,
+    points: Annotated[int, typer.Option(help="Budgets on the curve, halving from the top.")] = 8,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Risk remaining against budget, from zero to the amount that removes all removable
+    risk, with the marginal risk removed per yen and the budgets the reference data holds (the
+    FY2022 earmark and later years' support budgets) marked."""
+    from kiban.econ.budget import earmarks
+    from kiban.plan.actions import candidate_actions
+    from kiban.plan.curve import budget_curve
+
+    found = candidate_actions(_network(db), program_id=program)
+    if not found.risks:
+        raise PlanError("no single point of failure below a prime: nothing to plan for")
+    marks = [(float(e.amount_jpy), f"FY{e.fiscal_year} {e.label}") for e in earmarks()]
+    result = budget_curve(found, points=points, marks=marks, max_budget_jpy=max_budget)
+    if fmt is OutputFormat.json:
+        _write_json(
+            {
+                "risk_before_jpy": result.risk_before_jpy,
+                "risk_floor_jpy": result.risk_floor_jpy,
+                "enough_jpy": result.enough_jpy,
+                "points": result.points.to_dicts(),
+            }
+        )
+        return
+    if fmt is OutputFormat.csv:
+        _print_frame(result.points, fmt)
+        return
+    for line in curve_lines(result):
+        out.print(line)
+    view = result.points.select(
+        pl.col("budget_jpy").map_elements(format_jpy, return_dtype=pl.String),
+        "label",
+        pl.col("risk_after_jpy").map_elements(format_jpy, return_dtype=pl.String),
+        (pl.col("removable_removed_frac") * 100).round(1).alias("removed_%"),
+        pl.col("marginal_risk_removed_per_jpy").round(3).alias("removed_per_yen"),
+        "enough",
+    )
+    out.print(rich_table(view, title="Expected annual value at risk against budget"))
+
+
+def curve_lines(result: Any) -> list[str]:
+    """What the curve says, in sentences: how much is at risk, how much budget removes all
+    of what can be removed, and what each marked budget achieves."""
+    lines = [
+        f"At risk: {format_jpy(result.risk_before_jpy)} JPY a year of program output; "
+        f"the candidate actions can bring it to {format_jpy(max(result.risk_floor_jpy, 0.0))}."
+    ]
+    if result.enough_jpy is None:
+        lines.append("No budget on this curve removes all removable risk (raise --max).")
+    else:
+        lines.append(f"Removing all of it takes about {format_jpy(result.enough_jpy)} JPY.")
+    for row in result.points.filter(pl.col("label").str.starts_with("FY")).iter_rows(named=True):
+        verdict = "enough" if row["enough"] else "not enough"
+        lines.append(
+            f"{row['label']}: {format_jpy(row['budget_jpy'])} JPY removes "
+            f"{row['removable_removed_frac']:.0%} of the removable risk ({verdict})."
+        )
+    return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -49,3 +50,18 @@ def test_bad_plan_requests_are_one_line_errors(stored: str) -> None:
     assert "the budget must be a positive amount" in one_line(
         fails("plan", "--budget", "0", "--db", stored).stderr
     )
+
+
+def test_the_curve_marks_the_earmarks_and_says_whether_they_are_enough(stored: str) -> None:
+    document = json.loads(
+        succeeds("plan", "curve", "--points", "4", "--db", stored, "-f", "json").stdout
+    )
+    points = document["points"]
+    labels = [p["label"] for p in points]
+    assert any("FY2022" in label and "2.2 bn" in label for label in labels)
+    risks = [p["risk_after_jpy"] for p in points]
+    assert all(b <= a + 1e-6 for a, b in itertools.pairwise(risks))
+    assert points[0]["risk_after_jpy"] == document["risk_before_jpy"]
+    text = one_line(succeeds("plan", "curve", "--points", "3", "--db", stored).stdout)
+    assert "Removing all of it takes about" in text
+    assert "of the removable risk" in text
