@@ -61,6 +61,7 @@ def plan(
     if budget is None:
         raise PlanError("give --budget JPY (e.g. --budget 2.2e9)")
     from kiban.plan.actions import candidate_actions
+    from kiban.plan.indicators import outcome_indicators
     from kiban.plan.optimize import solve_plan
 
     network = _network(db)
@@ -70,6 +71,9 @@ def plan(
     result = solve_plan(found.problem(budget), time_limit_s=time_limit, mip_gap=gap)
     chosen = found.described.filter(pl.col("action_id").is_in(list(result.chosen)))
     summary = plan_summary(result, budget, len(found.risks), len(found.actions))
+    summary["indicators"] = outcome_indicators(
+        network.dataset, found, result, program_ids=[program] if program else None
+    )
     if save is not None:
         save.write_text(_json(summary, chosen), encoding="utf-8")
     if fmt is OutputFormat.json:
@@ -114,7 +118,7 @@ def summary_lines(s: dict[str, Any]) -> list[str]:
     """A plan's headline, in sentences."""
     removed = s["risk_removed_jpy"] / s["risk_before_jpy"] if s["risk_before_jpy"] else 0.0
     status = "optimal" if s["status"] == "optimal" else f"{s['status']}, gap {s['mip_gap']:.2%}"
-    return [
+    lines = [
         f"Budget {format_jpy(s['budget_jpy'])} JPY: {s['chosen_actions']:,} of "
         f"{s['candidate_actions']:,} candidate actions, costing {format_jpy(s['cost_jpy'])} JPY "
         f"({status}, {s['solve_seconds']:.1f} s).",
@@ -122,6 +126,16 @@ def summary_lines(s: dict[str, Any]) -> list[str]:
         f"-> {format_jpy(s['risk_after_jpy'])} JPY a year ({removed:.1%} removed); "
         f"{s['single_points_removed']:,} of {s['risks']:,} single points of failure removed.",
     ]
+    if (i := s.get("indicators")) is not None:
+        lines.append(
+            f"Indicators: programs without a single point of failure below the prime "
+            f"{i['programs_without_single_point_before']} -> "
+            f"{i['programs_without_single_point_after']}; risk avoided "
+            f"{i['risk_avoided_per_jpy']:.2f} JPY a year per JPY spent; "
+            f"{i['suppliers_funded_for_efficiency']} suppliers funded for efficiency, "
+            f"{i['suppliers_lifted_above_viability']} of them lifted above break-even."
+        )
+    return lines
 
 
 def _json(summary: dict[str, Any], chosen: pl.DataFrame) -> str:

@@ -60,7 +60,8 @@ class ActionCosts:
     multiple of the firm's annual defense revenue, or of its revenue where that is unknown or
     0 (at least `minimum_jpy`); cyber:
     `cyber_per_level_jpy` per level short of 3. Efficiency is offered to a firm whose operating
-    margin is below `efficiency_below_margin_frac`; a successor to one withdrawing or without a
+    margin is below `efficiency_below_margin_frac` and raises it by `efficiency_margin_gain_frac`;
+    a successor to one withdrawing or without a
     successor; a facility purchase to every single-point firm."""
 
     second_source_fixed_jpy: float = 30e6
@@ -71,6 +72,7 @@ class ActionCosts:
     stockpile_holding_frac: float = 0.2
     efficiency_revenue_multiple: float = 0.2
     efficiency_exit_cut_frac: float = 0.3
+    efficiency_margin_gain_frac: float = 0.02
     cyber_per_level_jpy: float = 10e6
     cyber_exit_cut_per_level_frac: float = 0.05
     successor_revenue_multiple: float = 0.5
@@ -252,7 +254,7 @@ def _add_firm_actions(
         thin = margin is not None and margin < costs.efficiency_below_margin_frac
         if thin and costs.efficiency_exit_cut_frac > 0:
             funded("efficiency", costs.efficiency_revenue_multiple, costs.efficiency_exit_cut_frac,
-                   "operating margin +2 points", 365.0)  # fmt: skip
+                   f"operating margin +{costs.efficiency_margin_gain_frac:.0%}", 365.0)  # fmt: skip
         level = firm.get("cyber_level")
         if level is not None and level < 3 and costs.cyber_exit_cut_per_level_frac > 0:
             short = 3 - int(level)
