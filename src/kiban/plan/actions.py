@@ -37,8 +37,9 @@ from dataclasses import dataclass, fields
 
 import polars as pl
 
+from kiban.dataset import Dataset
 from kiban.errors import PlanError
-from kiban.network import SupplyNetwork
+from kiban.network import SupplyNetwork, program_supply_chain
 from kiban.plan.optimize import Action, PlanProblem, Risk
 from kiban.risk.spof import single_points_of_failure
 from kiban.simulate.sampling import exit_probabilities
@@ -113,7 +114,9 @@ def candidate_actions(
     """Risks and candidate actions for every program (or `program_id`); see the module."""
     costs = costs or ActionCosts()
     dataset = network.dataset
-    spof = single_points_of_failure(network, program_id).filter(pl.col("tier") > 0)
+    spof = _every_need(
+        dataset, single_points_of_failure(network, program_id).filter(pl.col("tier") > 0)
+    )
     programs = dataset.programs.select(
         "program_id",
         (pl.col("annual_quantity").fill_null(0) * pl.col("unit_price_jpy").fill_null(0)).alias(
@@ -220,6 +223,39 @@ def candidate_actions(
         },
     )  # fmt: skip
     return Candidates(risk_list, tuple(actions), frame)
+
+
+def _every_need(dataset: Dataset, spof: pl.DataFrame) -> pl.DataFrame:
+    """One row per (program, firm, customer, item) that a single-point firm alone supplies in
+    the program's chain. `single_points_of_failure` gives one reason per firm; removing the
+    risk needs a second source for each of them, or the firm stays a single point of failure.
+    A firm with no such need found keeps its reported row."""
+    chain = program_supply_chain(dataset)
+    exited = dataset.firms.filter(pl.col("status") == "exited")["firm_id"]
+    producing = dataset.supplies.filter(
+        pl.col("item_id").is_not_null() & ~pl.col("supplier_id").is_in(exited.implode())
+    )
+    only = (
+        producing.group_by("customer_id", "item_id")
+        .agg(pl.col("supplier_id").unique())
+        .filter(pl.col("supplier_id").list.len() == 1)
+        .with_columns(pl.col("supplier_id").list.first())
+    )
+    needs = (
+        spof.select("program_id", "firm_id", "name", "tier")
+        .join(only, left_on="firm_id", right_on="supplier_id")
+        # The item is one the firm makes for this program, for a customer in its chain.
+        .join(chain.select("program_id", "firm_id", "item_id").unique(),
+              on=["program_id", "firm_id", "item_id"], how="semi")
+        .join(chain.select("program_id", pl.col("firm_id").alias("customer_id")).unique(),
+              on=["program_id", "customer_id"], how="semi")
+    )  # fmt: skip
+    kept = spof.join(needs.select("program_id", "firm_id").unique(), on=["program_id", "firm_id"],
+                     how="anti")  # fmt: skip
+    columns = ["program_id", "firm_id", "name", "customer_id", "item_id", "tier"]
+    return pl.concat([needs.select(columns), kept.select(columns)]).sort(
+        "program_id", "tier", "firm_id", "customer_id", "item_id"
+    )
 
 
 def _add_firm_actions(
