@@ -83,6 +83,7 @@ plain Python.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -557,6 +558,25 @@ class Schedule:
         days = [s.day for s in scenario.shocks]
         self.first_day = min(days, default=0)
         self._keep: tuple[int, FloatArray] | None = None
+        # The days whose inputs may differ from the day before's: a shock's first day, the
+        # day after a shortage starts (deliveries of its first day are cut), each day of a
+        # linear recovery and every day of an exponential one. `stretches` builds and
+        # compares only these days' inputs: building a day costs O(firms), and most days of
+        # a year-long exit repeat the day before.
+        self._steps = set(days) | {start + 1 for _, start, _ in self.shortages}
+        self._moving_from: int | None = None
+        for _, start, disaster in self.stops:
+            if disaster is None or disaster.recovery == "none":
+                continue
+            if disaster.recovery == "linear":
+                assert disaster.recovery_days is not None
+                self._steps.update(range(start + 1, start + math.ceil(disaster.recovery_days) + 2))
+            elif self._moving_from is None or start < self._moving_from:
+                self._moving_from = start
+
+    def may_change(self, t: int) -> bool:
+        """Whether day t's inputs may differ from day t - 1's (if not, they are equal)."""
+        return t in self._steps or (self._moving_from is not None and t > self._moving_from)
 
     def capacity(self, t: int) -> FloatArray:
         """cap_i(t) = prod_k (1 - delta_k(t)) x (1 + spare_i), spare once a surge has begun."""
@@ -598,12 +618,15 @@ class Schedule:
         while first < days:
             stop, following = first + 1, None
             while stop < days and (limit is None or stop - first < limit):
-                following = self.day(stop)
-                if not _same_inputs(following, current):
-                    break
+                if self.may_change(stop):
+                    following = self.day(stop)
+                    if not _same_inputs(following, current):
+                        break
                 stop, following = stop + 1, None
             yield first, stop, current, same
             if stop < days:
+                if following is None and not self.may_change(stop):
+                    following = current
                 following = self.day(stop) if following is None else following
                 same = _same_inputs(following, current)
                 current = following
