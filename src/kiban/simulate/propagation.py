@@ -195,7 +195,8 @@ class Model:
 
     Links are sorted by (customer, class): `grp_start` delimits the links of each
     (customer, class) group and `cus_grp` the groups of each customer; `sup_order` and
-    `sup_start` list the links of each supplier. `candidate_start`/`candidate_firm`: the
+    `sup_start` list the links of each supplier, and `sup_customer` their customers in that
+    order. `candidate_start`/`candidate_firm`: the
     baseline suppliers of each class (for substitution). Program p's supply-chain firms are
     `program_firm[program_start[p]:program_start[p + 1]]`; a surge on it adds final demand
     at `program_prime[p]`, `program_value[p]` JPY per day at factor 2.
@@ -212,6 +213,7 @@ class Model:
     inv_group_flow: FloatArray
     sup_order: IndexArray
     sup_start: IndexArray
+    sup_customer: IndexArray
     candidate_start: IntArray
     candidate_firm: IntArray
     final_demand: FloatArray
@@ -282,6 +284,7 @@ class Model:
             inv_group_flow=inv_group_flow,
             sup_order=sup_order.astype(np.int32),
             sup_start=sup_start.astype(np.int32),
+            sup_customer=cus[sup_order].astype(np.int32),
             candidate_start=candidate_start.astype(np.int64),
             candidate_firm=candidate_firm,
             final_demand=final.astype(np.float64),
@@ -399,10 +402,11 @@ class Model:
                 steady = kernel_active.advance_active(
                     rule, first, stop, stock, link_state, flow, keep, has_keep,
                     self.grp_start, self.cus_grp, self.inv_group_flow, self.supplier,
-                    self.customer, sup_order, sup_start, ratio, weight, final, capacity, p_ini,
-                    self.value_added_share, used, inputs, output, wanted, firm_loss,
+                    self.sup_customer, sup_order, sup_start, ratio, weight, final, capacity,
+                    p_ini, self.value_added_share, used, inputs, output, wanted, firm_loss,
                     inventory_days, 1.0 / tau_days, total, value_added, self.firm_program,
                     self.firm_program_start, program_output, firm_output,
+                    kernel_active.DENSE_SHARE,
                 )  # fmt: skip
             else:
                 steady = advance(
