@@ -189,6 +189,28 @@ def test_bad_parameters_are_clear_errors() -> None:
         propagate(network, Scenario(name="x", days=5, shocks=(FirmExit(("nobody",)),)))
 
 
+def test_check_raises_what_run_raises_without_running() -> None:
+    model = Model.build(national(30, 0))
+    calm = Scenario(name="calm", days=5)
+    model.check(calm, rationing="lower_priority", days=3, threads=1)
+    for bad, message in [
+        ({"rationing": "lower_first"}, "rationing"),
+        ({"precision": "half"}, "precision"),
+        ({"threads": 0}, "threads"),
+        ({"inventory_days": 0.5}, "inventory_days"),
+        ({"days": 0}, "days"),
+        ({"tau_days": 0.0}, "tau_days"),
+    ]:
+        for call in (model.check, model.run):
+            with pytest.raises(SimulateError, match=message):
+                call(calm, **bad)
+    nobody = Scenario(name="x", days=5, shocks=(FirmExit(("nobody",)),))
+    with pytest.raises(SimulateError, match="no firm"):
+        model.check(nobody)
+    with pytest.raises(TypeError):
+        model.check(calm, ration="proportional")
+
+
 @given(
     rationing=st.sampled_from(RATIONING_RULES),
     substitution=st.booleans(),

@@ -83,6 +83,7 @@ plain Python.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -330,13 +331,9 @@ class Model:
         `threads`: numba threads for the kernels (default: one below PARALLEL_LINKS links,
         else every core numba sees). `progress(day)` is called after each day. SimulateError
         for a bad option or an unknown name in the scenario, before anything runs."""
-        days = scenario.days if days is None else days
-        _check_options(days, rationing, inventory_days, tau_days, precision)
-        schedule = Schedule(self, scenario)
-        if threads is None:
-            threads = 1 if self.n_links < PARALLEL_LINKS else MAX_THREADS
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise SimulateError(f"threads must be a whole number >= 1, not {threads!r}")
+        days, schedule, threads = self._prepare(
+            scenario, days, rationing, inventory_days, tau_days, precision, threads
+        )
         before = numba.get_num_threads()
         numba.set_num_threads(min(threads, MAX_THREADS))
         try:
@@ -346,6 +343,39 @@ class Model:
             )  # fmt: skip
         finally:
             numba.set_num_threads(before)
+
+    def check(self, scenario: Scenario, **options: Any) -> None:
+        """The checks `run(scenario, **options)` makes before it runs, without running it:
+        SimulateError for a bad option or an unknown name in the scenario, TypeError for an
+        option `run` does not take. Cost: building the scenario's schedule, O(firms) per
+        shock; no kernel is loaded (a first run in a process loads them, about a second)."""
+        bound = inspect.signature(Model.run).bind(self, scenario, **options)
+        bound.apply_defaults()
+        given = bound.arguments
+        self._prepare(
+            scenario, given["days"], given["rationing"], given["inventory_days"],
+            given["tau_days"], given["precision"], given["threads"],
+        )  # fmt: skip
+
+    def _prepare(
+        self,
+        scenario: Scenario,
+        days: int | None,
+        rationing: str,
+        inventory_days: float,
+        tau_days: float,
+        precision: str,
+        threads: int | None,
+    ) -> tuple[int, Schedule, int]:
+        """The run's checks: its days, schedule and thread count, or SimulateError."""
+        days = scenario.days if days is None else days
+        _check_options(days, rationing, inventory_days, tau_days, precision)
+        schedule = Schedule(self, scenario)
+        if threads is None:
+            threads = 1 if self.n_links < PARALLEL_LINKS else MAX_THREADS
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise SimulateError(f"threads must be a whole number >= 1, not {threads!r}")
+        return days, schedule, threads
 
     def _run(
         self,
