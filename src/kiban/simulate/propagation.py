@@ -72,9 +72,10 @@ recovering shock can empty the customers' inventories sooner and bring the rebou
 Cost: O(links + firms) per day in two numba passes (`kiban.simulate.kernel`), parallel over
 firms on large networks; "lower_priority" adds, for each supplier that falls short, a
 selection over its orders (expected linear). On one thread (`kiban.simulate.kernel_active`)
-only the firms whose inputs changed the day before are visited. Days with the same schedule
-run in one call, and once a day leaves the state exactly as it found it the remaining days of
-that schedule are copied (`Propagation.steady_day`): the result is the one computing them
+only the firms whose inputs changed the day before are visited (every firm, without the
+bookkeeping, while more than half of them move). Days with the same schedule run in one
+call, and once a day leaves the state exactly as it found it the remaining days of that
+schedule are copied (`Propagation.steady_day`): the result is the one computing them
 would give. Substitution adds a serial pass. Memory: three state floats per link (float64,
 or float32 with `precision="single"` for national networks) plus the baseline arrays;
 days x firms when `keep_firm_output`. `kiban.simulate.reference_model` is the same model in
