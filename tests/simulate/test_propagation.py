@@ -15,6 +15,7 @@ import kiban
 from kiban.errors import SimulateError
 from kiban.network import SupplyNetwork
 from kiban.reference.national import generate_national
+from kiban.simulate import kernel_active
 from kiban.simulate.propagation import RATIONING_RULES, Model, propagate
 from kiban.simulate.reference_model import reference_output
 from kiban.simulate.scenario import (
@@ -188,6 +189,28 @@ def test_bad_parameters_are_clear_errors() -> None:
         propagate(network, Scenario(name="x", days=5, shocks=(FirmExit(("nobody",)),)))
 
 
+def test_check_raises_what_run_raises_without_running() -> None:
+    model = Model.build(national(30, 0))
+    calm = Scenario(name="calm", days=5)
+    model.check(calm, rationing="lower_priority", days=3, threads=1)
+    for bad, message in [
+        ({"rationing": "lower_first"}, "rationing"),
+        ({"precision": "half"}, "precision"),
+        ({"threads": 0}, "threads"),
+        ({"inventory_days": 0.5}, "inventory_days"),
+        ({"days": 0}, "days"),
+        ({"tau_days": 0.0}, "tau_days"),
+    ]:
+        for call in (model.check, model.run):
+            with pytest.raises(SimulateError, match=message):
+                call(calm, **bad)
+    nobody = Scenario(name="x", days=5, shocks=(FirmExit(("nobody",)),))
+    with pytest.raises(SimulateError, match="no firm"):
+        model.check(nobody)
+    with pytest.raises(TypeError):
+        model.check(calm, ration="proportional")
+
+
 @given(
     rationing=st.sampled_from(RATIONING_RULES),
     substitution=st.booleans(),
@@ -324,6 +347,38 @@ def test_threads_do_not_change_the_result() -> None:
     assert one.firm_output_jpy is not None
     assert two.firm_output_jpy is not None
     np.testing.assert_array_equal(one.firm_output_jpy, two.firm_output_jpy)
+
+
+@pytest.mark.parametrize("rationing", RATIONING_RULES)
+def test_dense_and_marked_days_give_the_same_numbers(
+    rationing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the one-thread kernel visits every firm on days when most move, only the marked ones
+    # otherwise: every day dense, none, or switching, the numbers must be the same (with
+    # proportional rationing the exit goes dense and back at 0.3 and at 0.5)
+    network = national(120, 11)
+    shock = RegionalDisaster(regions(network, 2), 0.7, day=2, recovery="linear", recovery_days=15)
+    model = Model.build(network)
+    for scenario in (
+        Scenario(name="exit", days=150, shocks=(FirmExit((network.firm_ids[3],), 2),)),
+        Scenario(name="both", days=80, shocks=(shock, FirmExit((network.firm_ids[3],), 30))),
+    ):
+        results = []
+        for share in (0.0, 0.3, 0.5, 2.0):
+            monkeypatch.setattr(kernel_active, "DENSE_SHARE", share)
+            results.append(model.run(scenario, rationing=rationing, threads=1))
+        first = results[0]
+        assert first.firm_output_jpy is not None
+        for other in results[1:]:
+            assert other.firm_output_jpy is not None
+            np.testing.assert_array_equal(other.firm_output_jpy, first.firm_output_jpy)
+            np.testing.assert_array_equal(other.total_output_jpy, first.total_output_jpy)
+            np.testing.assert_array_equal(other.program_output_jpy, first.program_output_jpy)
+            assert other.output_loss_jpy == first.output_loss_jpy
+            assert other.steady_day == first.steady_day
+        parallel = model.run(scenario, rationing=rationing, threads=2)
+        assert parallel.firm_output_jpy is not None
+        np.testing.assert_array_equal(parallel.firm_output_jpy, first.firm_output_jpy)
 
 
 @pytest.mark.parametrize("rationing", RATIONING_RULES)

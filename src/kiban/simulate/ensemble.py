@@ -470,7 +470,9 @@ def _scenarios(scenarios: object) -> list[Scenario]:
 
 
 def _check_options(model: Model, first: Scenario, options: dict[str, Any]) -> None:
-    """Unknown option names here; values by the model's own checks, on a one-day run."""
+    """Unknown option names here; values by the model's own checks (`Model.check`), which
+    run nothing: a one-day run here would load the kernels in this process, about a second
+    before any worker starts, for an ensemble whose runs all go to workers."""
     allowed = [p for p in inspect.signature(Model.run).parameters if p not in _OWN_OPTIONS]
     for name in options:
         if name not in allowed:
@@ -480,8 +482,7 @@ def _check_options(model: Model, first: Scenario, options: dict[str, Any]) -> No
     days = options.get("days")
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days <= 0):
         raise SimulateError(f"days must be a whole number > 0, not {days!r}")
-    checked = {**options, "days": 1, "keep_firm_output": False, "threads": 1}
-    model.run(first, **checked)
+    model.check(first, **{**options, "keep_firm_output": False, "threads": 1})
 
 
 def _check_names(scenarios: list[Scenario], network: SupplyNetwork) -> None:

@@ -72,9 +72,10 @@ recovering shock can empty the customers' inventories sooner and bring the rebou
 Cost: O(links + firms) per day in two numba passes (`kiban.simulate.kernel`), parallel over
 firms on large networks; "lower_priority" adds, for each supplier that falls short, a
 selection over its orders (expected linear). On one thread (`kiban.simulate.kernel_active`)
-only the firms whose inputs changed the day before are visited. Days with the same schedule
-run in one call, and once a day leaves the state exactly as it found it the remaining days of
-that schedule are copied (`Propagation.steady_day`): the result is the one computing them
+only the firms whose inputs changed the day before are visited (every firm, without the
+bookkeeping, while more than half of them move). Days with the same schedule run in one
+call, and once a day leaves the state exactly as it found it the remaining days of that
+schedule are copied (`Propagation.steady_day`): the result is the one computing them
 would give. Substitution adds a serial pass. Memory: three state floats per link (float64,
 or float32 with `precision="single"` for national networks) plus the baseline arrays;
 days x firms when `keep_firm_output`. `kiban.simulate.reference_model` is the same model in
@@ -83,6 +84,8 @@ plain Python.
 
 from __future__ import annotations
 
+import inspect
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -194,7 +197,8 @@ class Model:
 
     Links are sorted by (customer, class): `grp_start` delimits the links of each
     (customer, class) group and `cus_grp` the groups of each customer; `sup_order` and
-    `sup_start` list the links of each supplier. `candidate_start`/`candidate_firm`: the
+    `sup_start` list the links of each supplier, and `sup_customer` their customers in that
+    order. `candidate_start`/`candidate_firm`: the
     baseline suppliers of each class (for substitution). Program p's supply-chain firms are
     `program_firm[program_start[p]:program_start[p + 1]]`; a surge on it adds final demand
     at `program_prime[p]`, `program_value[p]` JPY per day at factor 2.
@@ -211,6 +215,7 @@ class Model:
     inv_group_flow: FloatArray
     sup_order: IndexArray
     sup_start: IndexArray
+    sup_customer: IndexArray
     candidate_start: IntArray
     candidate_firm: IntArray
     final_demand: FloatArray
@@ -281,6 +286,7 @@ class Model:
             inv_group_flow=inv_group_flow,
             sup_order=sup_order.astype(np.int32),
             sup_start=sup_start.astype(np.int32),
+            sup_customer=cus[sup_order].astype(np.int32),
             candidate_start=candidate_start.astype(np.int64),
             candidate_firm=candidate_firm,
             final_demand=final.astype(np.float64),
@@ -326,13 +332,9 @@ class Model:
         `threads`: numba threads for the kernels (default: one below PARALLEL_LINKS links,
         else every core numba sees). `progress(day)` is called after each day. SimulateError
         for a bad option or an unknown name in the scenario, before anything runs."""
-        days = scenario.days if days is None else days
-        _check_options(days, rationing, inventory_days, tau_days, precision)
-        schedule = Schedule(self, scenario)
-        if threads is None:
-            threads = 1 if self.n_links < PARALLEL_LINKS else MAX_THREADS
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise SimulateError(f"threads must be a whole number >= 1, not {threads!r}")
+        days, schedule, threads = self._prepare(
+            scenario, days, rationing, inventory_days, tau_days, precision, threads
+        )
         before = numba.get_num_threads()
         numba.set_num_threads(min(threads, MAX_THREADS))
         try:
@@ -342,6 +344,39 @@ class Model:
             )  # fmt: skip
         finally:
             numba.set_num_threads(before)
+
+    def check(self, scenario: Scenario, **options: Any) -> None:
+        """The checks `run(scenario, **options)` makes before it runs, without running it:
+        SimulateError for a bad option or an unknown name in the scenario, TypeError for an
+        option `run` does not take. Cost: building the scenario's schedule, O(firms) per
+        shock; no kernel is loaded (a first run in a process loads them, about a second)."""
+        bound = inspect.signature(Model.run).bind(self, scenario, **options)
+        bound.apply_defaults()
+        given = bound.arguments
+        self._prepare(
+            scenario, given["days"], given["rationing"], given["inventory_days"],
+            given["tau_days"], given["precision"], given["threads"],
+        )  # fmt: skip
+
+    def _prepare(
+        self,
+        scenario: Scenario,
+        days: int | None,
+        rationing: str,
+        inventory_days: float,
+        tau_days: float,
+        precision: str,
+        threads: int | None,
+    ) -> tuple[int, Schedule, int]:
+        """The run's checks: its days, schedule and thread count, or SimulateError."""
+        days = scenario.days if days is None else days
+        _check_options(days, rationing, inventory_days, tau_days, precision)
+        schedule = Schedule(self, scenario)
+        if threads is None:
+            threads = 1 if self.n_links < PARALLEL_LINKS else MAX_THREADS
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise SimulateError(f"threads must be a whole number >= 1, not {threads!r}")
+        return days, schedule, threads
 
     def _run(
         self,
@@ -398,10 +433,11 @@ class Model:
                 steady = kernel_active.advance_active(
                     rule, first, stop, stock, link_state, flow, keep, has_keep,
                     self.grp_start, self.cus_grp, self.inv_group_flow, self.supplier,
-                    self.customer, sup_order, sup_start, ratio, weight, final, capacity, p_ini,
-                    self.value_added_share, used, inputs, output, wanted, firm_loss,
+                    self.sup_customer, sup_order, sup_start, ratio, weight, final, capacity,
+                    p_ini, self.value_added_share, used, inputs, output, wanted, firm_loss,
                     inventory_days, 1.0 / tau_days, total, value_added, self.firm_program,
                     self.firm_program_start, program_output, firm_output,
+                    kernel_active.DENSE_SHARE,
                 )  # fmt: skip
             else:
                 steady = advance(
@@ -557,6 +593,25 @@ class Schedule:
         days = [s.day for s in scenario.shocks]
         self.first_day = min(days, default=0)
         self._keep: tuple[int, FloatArray] | None = None
+        # The days whose inputs may differ from the day before's: a shock's first day, the
+        # day after a shortage starts (deliveries of its first day are cut), each day of a
+        # linear recovery and every day of an exponential one. `stretches` builds and
+        # compares only these days' inputs: building a day costs O(firms), and most days of
+        # a year-long exit repeat the day before.
+        self._steps = set(days) | {start + 1 for _, start, _ in self.shortages}
+        self._moving_from: int | None = None
+        for _, start, disaster in self.stops:
+            if disaster is None or disaster.recovery == "none":
+                continue
+            if disaster.recovery == "linear":
+                assert disaster.recovery_days is not None
+                self._steps.update(range(start + 1, start + math.ceil(disaster.recovery_days) + 2))
+            elif self._moving_from is None or start < self._moving_from:
+                self._moving_from = start
+
+    def may_change(self, t: int) -> bool:
+        """Whether day t's inputs may differ from day t - 1's (if not, they are equal)."""
+        return t in self._steps or (self._moving_from is not None and t > self._moving_from)
 
     def capacity(self, t: int) -> FloatArray:
         """cap_i(t) = prod_k (1 - delta_k(t)) x (1 + spare_i), spare once a surge has begun."""
@@ -598,12 +653,15 @@ class Schedule:
         while first < days:
             stop, following = first + 1, None
             while stop < days and (limit is None or stop - first < limit):
-                following = self.day(stop)
-                if not _same_inputs(following, current):
-                    break
+                if self.may_change(stop):
+                    following = self.day(stop)
+                    if not _same_inputs(following, current):
+                        break
                 stop, following = stop + 1, None
             yield first, stop, current, same
             if stop < days:
+                if following is None and not self.may_change(stop):
+                    following = current
                 following = self.day(stop) if following is None else following
                 same = _same_inputs(following, current)
                 current = following
