@@ -100,10 +100,12 @@ def test_a_recovering_disaster_recovers() -> None:
 def test_a_larger_shock_never_loses_less(
     firms: int, seed: int, losses: tuple[float, float], n_regions: int
 ) -> None:
-    # A lasting loss under proportional rationing: the setting where the model is monotone.
-    # With recovery, or with final demand served last, it is not over a finite horizon (a
-    # larger shock can bring the collapse of inventories forward, and the rebound with it):
-    # see the module docstring of kiban.simulate.propagation.
+    # A lasting loss under proportional rationing: the setting where the model is nearly
+    # monotone. With recovery, or with final demand served last, it is not over a finite
+    # horizon (a larger shock can bring the collapse of inventories forward, and the rebound
+    # with it). Even here it is not exactly: test_a_larger_lasting_loss_can_lose_slightly_less
+    # pins a case where a larger loss loses 0.015% less, so the check allows 0.1%: a kernel
+    # bug that moves losses the wrong way moves them far more than that.
     network = national(firms, seed)
     small, large = sorted(losses)
     hit = regions(network, n_regions)
@@ -112,7 +114,25 @@ def test_a_larger_shock_never_loses_less(
         scenario = Scenario(name="q", days=60, shocks=(RegionalDisaster(hit, share, day=1),))
         return propagate(network, scenario, keep_firm_output=False).output_loss_jpy
 
-    assert loss(large) >= loss(small) * (1 - 1e-9)
+    assert loss(large) >= loss(small) * (1 - 1e-3)
+
+
+def test_a_larger_lasting_loss_can_lose_slightly_less() -> None:
+    # Found by hypothesis (firms=49, seed=224): the model itself, not the kernels, loses
+    # 0.015% less at 31.25% than at 25%; the plain-Python reference model agrees.
+    network = national(49, 224)
+    hit = regions(network, 1)
+    fast, slow = [], []
+    for share in (0.25, 0.3125):
+        scenario = Scenario(name="q", days=60, shocks=(RegionalDisaster(hit, share, day=1),))
+        fast.append(propagate(network, scenario, keep_firm_output=False).output_loss_jpy)
+        out = reference_output(network, scenario, 60)
+        calm = reference_output(network, Scenario(name="calm", days=60, shocks=()), 60)
+        slow.append(sum(map(sum, calm)) - sum(map(sum, out)))
+    assert fast[1] < fast[0]
+    assert slow[1] < slow[0]
+    assert fast[1] / fast[0] == pytest.approx(slow[1] / slow[0], rel=1e-6)
+    assert fast[1] > fast[0] * (1 - 1e-3)
 
 
 def test_a_larger_set_of_exits_never_loses_less() -> None:

@@ -67,7 +67,12 @@ Outputs (`Propagation`): daily output in total, per program (the firms of its su
 (capacity the shocked firms lost, sum P_i max(0, 1 - cap_i)) and indirect (the rest).
 
 The model is not monotone in the size of a shock in general: over a finite horizon a larger
-recovering shock can empty the customers' inventories sooner and bring the rebound forward.
+recovering shock can empty the customers' inventories sooner and bring the rebound forward,
+and even a lasting loss under proportional rationing can lose slightly less when it is larger
+(a 31.25% loss of one region of a generated 49-firm network loses 0.015% less over 60 days
+than a 25% loss; the plain-Python reference model agrees, so it is the model's dynamics of
+orders and inventories, not the kernels). A larger set of exits has lost more in every case
+tried.
 
 Cost: O(links + firms) per day in two numba passes (`kiban.simulate.kernel`), parallel over
 firms on large networks; "lower_priority" adds, for each supplier that falls short, a
