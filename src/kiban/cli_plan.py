@@ -70,7 +70,8 @@ def plan(
         raise PlanError("no single point of failure below a prime: nothing to plan for")
     result = solve_plan(found.problem(budget), time_limit_s=time_limit, mip_gap=gap)
     chosen = found.described.filter(pl.col("action_id").is_in(list(result.chosen)))
-    summary = plan_summary(result, budget, len(found.risks), len(found.actions))
+    summary = {"program_id": program, **plan_summary(result, budget, len(found.risks),
+                                                      len(found.actions))}  # fmt: skip
     summary["indicators"] = outcome_indicators(
         network.dataset, found, result, program_ids=[program] if program else None
     )
@@ -212,3 +213,108 @@ def curve_lines(result: Any) -> list[str]:
             f"{row['removable_removed_frac']:.0%} of the removable risk ({verdict})."
         )
     return lines
+
+
+@plan_app.command("verify")
+@guarded
+def verify(
+    plan_file: Annotated[
+        Path, typer.Argument(help="A plan saved by kiban plan --save.", metavar="PLAN.json")
+    ],
+    runs: Annotated[
+        int, typer.Option(help="Exit scenarios simulated before and after (0: none).")
+    ] = 0,
+    days: Annotated[int, typer.Option(help="Days each simulated scenario runs.")] = 365,
+    seed: Annotated[int, typer.Option(help="Seed of the exit sampler.")] = 1,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Apply a saved plan's actions to a copy of the stored data, analyse it again, and show
+    the predicted and the verified value at risk side by side (and, with --runs, the loss
+    quantiles of an exit ensemble before and after)."""
+    from kiban.plan.actions import candidate_actions
+    from kiban.plan.optimize import assess
+    from kiban.plan.verify import verify_plan
+
+    saved = _read_plan(plan_file)
+    network = _network(db)
+    found = candidate_actions(network, program_id=saved["program_id"])
+    given = assess(found.problem(saved["budget_jpy"]), saved["chosen"])
+    checked = verify_plan(
+        network, found, given, program_id=saved["program_id"], ensemble_runs=runs, days=days,
+        seed=seed,
+    )  # fmt: skip
+    totals = {
+        "plan": str(plan_file),
+        "risk_before_jpy": checked.risk_before_jpy,
+        "predicted_risk_jpy": checked.predicted_risk_jpy,
+        "verified_risk_jpy": checked.verified_risk_jpy,
+        "single_points_before": checked.spof_before,
+        "single_points_after": checked.spof_after,
+        "programs_without_single_point_before": checked.programs_without_spof_before,
+        "programs_without_single_point_after": checked.programs_without_spof_after,
+        "not_rechecked": list(checked.not_rechecked),
+        "still_single_points": list(checked.still_spof),
+    }
+    if fmt is OutputFormat.json:
+        ensemble = checked.ensemble.to_dicts() if checked.ensemble is not None else None
+        _write_json({**totals, "by_program": checked.by_program.to_dicts(), "ensemble": ensemble})
+        return
+    if fmt is OutputFormat.csv:
+        _print_frame(checked.by_program, fmt)
+        return
+    out.print(
+        f"Value at risk, JPY a year: before {format_jpy(checked.risk_before_jpy)}, predicted "
+        f"{format_jpy(checked.predicted_risk_jpy)}, verified "
+        f"{format_jpy(checked.verified_risk_jpy)}."
+    )
+    out.print(
+        f"Single points of failure: {checked.spof_before:,} -> {checked.spof_after:,}; "
+        f"programs without one: {checked.programs_without_spof_before} -> "
+        f"{checked.programs_without_spof_after}."
+    )
+    if checked.not_rechecked:
+        out.print(
+            f"{len(checked.not_rechecked)} stockpiles change nothing the data records: their "
+            "predicted effect is kept, not re-checked."
+        )
+    if checked.still_spof:
+        out.print(f"Still single points of failure: {', '.join(checked.still_spof)}.")
+    view = checked.by_program.with_columns(
+        pl.col(c).map_elements(format_jpy, return_dtype=pl.String)
+        for c in checked.by_program.columns
+        if c.endswith("_jpy")
+    )
+    out.print(rich_table(view, title="Predicted and verified, by program"))
+    if checked.ensemble is not None:
+        out.print(rich_table(checked.ensemble, title=f"Exit ensemble, {runs} runs of {days} days"))
+
+
+def _read_plan(path: Path) -> dict[str, Any]:
+    """The budget, program and chosen actions of a plan file; PlanError naming the file."""
+    import json
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanError(f"plan file {path} not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PlanError(f"{path}: not a plan file (JSON): {error}") from None
+    if not isinstance(document, dict):
+        raise PlanError(f"{path}: a plan file holds one JSON object")
+    for key in ("budget_jpy", "actions"):
+        if key not in document:
+            raise PlanError(f"{path}: missing key {key!r}; save a plan with kiban plan --save")
+    actions = document["actions"]
+    if not isinstance(actions, list) or not all(
+        isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
+    ):
+        raise PlanError(f"{path}: 'actions' must be a list of objects with an action_id")
+    try:
+        return {
+            "budget_jpy": float(document["budget_jpy"]),
+            "program_id": document.get("program_id"),
+            "chosen": [a["action_id"] for a in actions],
+        }
+    except (TypeError, ValueError):
+        raise PlanError(f"{path}: budget_jpy must be a number") from None

@@ -65,3 +65,32 @@ def test_the_curve_marks_the_earmarks_and_says_whether_they_are_enough(stored: s
     text = one_line(succeeds("plan", "curve", "--points", "3", "--db", stored).stdout)
     assert "Removing all of it takes about" in text
     assert "of the removable risk" in text
+
+
+def test_a_saved_plan_is_verified_side_by_side(stored: str, tmp_path: Path) -> None:
+    saved = tmp_path / "plan.json"
+    succeeds("plan", "--budget", "5e8", "--db", stored, "--save", saved)
+    document = json.loads(
+        succeeds("plan", "verify", saved, "--db", stored, "--runs", "3", "--days", "30",
+                 "-f", "json").stdout
+    )  # fmt: skip
+    plan = json.loads(saved.read_text())
+    assert document["predicted_risk_jpy"] == pytest.approx(plan["risk_after_jpy"])
+    assert document["verified_risk_jpy"] <= document["risk_before_jpy"]
+    removed = plan["single_points_removed"]
+    assert document["single_points_after"] <= document["single_points_before"] - removed + 1e-9
+    assert {row["case"] for row in document["ensemble"]} == {"before", "after"}
+    text = one_line(succeeds("plan", "verify", saved, "--db", stored).stdout)
+    assert "predicted" in text
+    assert "verified" in text
+
+
+def test_a_bad_plan_file_is_named(stored: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"budget_jpy": 1e8}')
+    assert f"{bad}: missing key 'actions'" in one_line(fails("plan", "verify", bad, "--db",
+                                                            stored).stderr)  # fmt: skip
+    bad.write_text('{"budget_jpy": 1e8, "actions": [{"action_id": "nope"}]}')
+    assert "unknown action 'nope'" in one_line(fails("plan", "verify", bad, "--db", stored).stderr)
+    assert "not found" in one_line(fails("plan", "verify", tmp_path / "x.json", "--db",
+                                         stored).stderr)  # fmt: skip

@@ -347,3 +347,27 @@ def test_solving_prints_nothing_on_standard_output() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "('x',)\n"
+
+
+def test_a_given_set_of_actions_is_assessed_as_the_solver_would_report_it() -> None:
+    from kiban.plan.optimize import assess
+
+    problem = PlanProblem(
+        risks=(Risk("r", 0.1, 1e9, requirements=("a", "b")), Risk("s", 0.2, 1e8)),
+        actions=(
+            Action("A", 3.0, fiscal_year=2026, removes=(("r", "a"),)),
+            Action("B", 4.0, fiscal_year=2027, removes=(("r", "b"),)),
+            Action("S", 1.0, fiscal_year=2026, reduces=(("s", 0.5),)),
+        ),
+        budget_jpy=100.0,
+    )
+    solved = solve_plan(problem)
+    given = assess(problem, solved.chosen)
+    assert given.chosen == solved.chosen
+    assert given.removed == solved.removed == ("r",)
+    assert given.risk_after_jpy == pytest.approx(solved.risk_after_jpy)
+    assert given.cost_jpy == solved.cost_jpy == 8.0
+    assert given.cost_by_year == {2026: 4.0, 2027: 4.0}
+    assert assess(problem, ["A"]).removed == ()
+    with pytest.raises(PlanError, match="unknown action 'Z'"):
+        assess(problem, ["Z"])

@@ -287,6 +287,31 @@ def evaluate(problem: PlanProblem, chosen: Iterable[str]) -> float:
     return _remaining(arrays, _mask(arrays, chosen))[0]
 
 
+def assess(problem: PlanProblem, chosen: Iterable[str]) -> Plan:
+    """A `Plan` of the actions `chosen` (a saved plan, or one a user picked): its cost, the
+    value at risk before and after (JPY a year) and the risks removed, with status "given";
+    the gap and bound say nothing and are NaN. PlanError for an unknown action."""
+    arrays = _compile(problem)
+    x = _mask(arrays, chosen)
+    after, removed = _remaining(arrays, x)
+    by_year: dict[int | None, float] = {}
+    for action, picked in zip(problem.actions, x, strict=True):
+        if picked:
+            by_year[action.fiscal_year] = by_year.get(action.fiscal_year, 0.0) + action.cost_jpy
+    return Plan(
+        chosen=tuple(a.action_id for a, picked in zip(problem.actions, x, strict=True) if picked),
+        cost_jpy=float(arrays.cost[x].sum()),
+        cost_by_year=by_year,
+        risk_before_jpy=float(arrays.value.sum()),
+        risk_after_jpy=after,
+        removed=tuple(r.risk_id for r, gone in zip(problem.risks, removed, strict=True) if gone),
+        status="given",
+        mip_gap=math.nan,
+        bound_jpy=math.nan,
+        solve_seconds=0.0,
+    )
+
+
 def is_feasible(problem: PlanProblem, chosen: Iterable[str], *, tolerance: float = 1e-9) -> bool:
     """Whether `chosen` fits the total and yearly budgets (up to a relative `tolerance`) and
     takes at most one action of each group."""
