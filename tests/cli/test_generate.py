@@ -116,3 +116,7 @@ def test_demo_builds_its_store_and_shows_the_programs(tmp_path: Path) -> None:
     assert "What would an export order do?" in text
     assert f"saves {format_jpy(summary['ministry_saving_jpy'])} JPY" in text
     assert f"kiban econ exports --program fighter --quantity 6 --db {url}" in text
+    # The plan at the FY2022 earmark and the latest enacted support budget (FY2024).
+    assert "What would the support budget buy?" in text
+    assert "At the FY2022 earmark (2.2 bn JPY):" in text
+    assert "At the FY2024 budget (25.1 bn JPY):" in text
