@@ -43,9 +43,17 @@ def plan(
     ] = None,
     program: Annotated[str | None, typer.Option(help="Only this program's risks.")] = None,
     time_limit: Annotated[
-        float | None, typer.Option(help="Stop the solver after this many seconds.")
-    ] = None,
+        float | None,
+        typer.Option(help="Stop the solver after this many seconds and keep the best plan found."),
+    ] = 120.0,
     gap: Annotated[float, typer.Option(help="Relative optimality gap to stop at.")] = 1e-4,
+    per_year: Annotated[
+        str | None,
+        typer.Option(
+            "--per-year",
+            help="Budgets by fiscal year, e.g. 2026=1e9,2027=1.2e9: each action is paid in one.",
+        ),
+    ] = None,
     save: Annotated[
         Path | None, typer.Option("--save", help="Write the plan as JSON to this file.")
     ] = None,
@@ -64,11 +72,14 @@ def plan(
     from kiban.plan.indicators import outcome_indicators
     from kiban.plan.optimize import solve_plan
 
+    by_year = _per_year(per_year) if per_year is not None else None
     network = _network(db)
     found = candidate_actions(network, program_id=program)
     if not found.risks:
         raise PlanError("no single point of failure below a prime: nothing to plan for")
-    result = solve_plan(found.problem(budget), time_limit_s=time_limit, mip_gap=gap)
+    if by_year is not None:
+        found = found.in_years(by_year)
+    result = solve_plan(found.problem(budget, by_year), time_limit_s=time_limit, mip_gap=gap)
     chosen = found.described.filter(pl.col("action_id").is_in(list(result.chosen)))
     summary = {"program_id": program, **plan_summary(result, budget, len(found.risks),
                                                       len(found.actions))}  # fmt: skip
@@ -94,11 +105,26 @@ def plan(
     out.print(rich_table(view, title="Chosen actions by kind (--format csv lists each)"))
 
 
+def _per_year(text: str) -> dict[int, float]:
+    """`2026=1e9,2027=1.2e9` as {2026: 1e9, 2027: 1.2e9}; PlanError naming the bad part."""
+    budgets: dict[int, float] = {}
+    for part in text.split(","):
+        year, _, amount = part.strip().partition("=")
+        try:
+            budgets[int(year)] = float(amount)
+        except ValueError:
+            raise PlanError(
+                f"--per-year: {part.strip()!r} is not YEAR=JPY (e.g. 2026=1e9,2027=1.2e9)"
+            ) from None
+    return budgets
+
+
 def plan_summary(result: Any, budget: float, risks: int, actions: int) -> dict[str, Any]:
     """A plan's headline figures, as plain values."""
     return {
         "budget_jpy": budget,
         "cost_jpy": result.cost_jpy,
+        "cost_by_year_jpy": {str(k): v for k, v in result.cost_by_year.items() if k is not None},
         "risks": risks,
         "candidate_actions": actions,
         "chosen_actions": len(result.chosen),

@@ -94,3 +94,18 @@ def test_a_bad_plan_file_is_named(stored: str, tmp_path: Path) -> None:
     assert "unknown action 'nope'" in one_line(fails("plan", "verify", bad, "--db", stored).stderr)
     assert "not found" in one_line(fails("plan", "verify", tmp_path / "x.json", "--db",
                                          stored).stderr)  # fmt: skip
+
+
+def test_budgets_per_year_are_kept(stored: str) -> None:
+    document = json.loads(
+        succeeds("plan", "--budget", "3e8", "--per-year", "2026=2e8,2027=1e8", "--program",
+                 "radar", "--time-limit", "20", "--db", stored, "-f", "json").stdout
+    )  # fmt: skip
+    assert document["status"] in ("optimal", "time_limit")
+    assert document["cost_by_year_jpy"].get("2026", 0.0) <= 2e8 * (1 + 1e-9)
+    assert document["cost_by_year_jpy"].get("2027", 0.0) <= 1e8 * (1 + 1e-9)
+    assert all(a["fiscal_year"] in (2026, 2027) for a in document["actions"])
+    message = one_line(
+        fails("plan", "--budget", "3e8", "--per-year", "2026:2e8", "--db", stored).stderr
+    )
+    assert "--per-year: '2026:2e8' is not YEAR=JPY" in message

@@ -98,3 +98,25 @@ def test_bad_cost_assumptions_are_named() -> None:
         ActionCosts(allied_cost_frac=1.5)
     with pytest.raises(PlanError, match="stockpile_days = -1"):
         ActionCosts(stockpile_days=-1)
+
+
+def test_actions_spread_over_years_are_bought_at_most_once(sample: SupplyNetwork) -> None:
+    found = candidate_actions(sample).in_years([2027, 2026])
+    ids = [a.action_id for a in found.actions]
+    assert ids[:2] == [
+        "second_source:domestic:ASM-1@F1@FY2026",
+        "second_source:domestic:ASM-1@F1@FY2027",
+    ]
+    assert found.described["action_id"].to_list() == ids
+    assert found.described["fiscal_year"].to_list()[:2] == [2026, 2027]
+    by_id = {a.action_id: a for a in found.actions}
+    # The alternatives of one requirement share a group across years; a firm action has its own.
+    assert by_id["second_source:allied:ASM-1@F1@FY2027"].group == "second_source:ASM-1@F1"
+    assert by_id["facility:F2@FY2026"].group == by_id["facility:F2@FY2027"].group == "facility:F2"
+    plan = solve_plan(found.problem(1e12, {2026: 2e8, 2027: 1e8}))
+    assert plan.cost_by_year[2026] <= 2e8 * (1 + 1e-9)
+    assert plan.cost_by_year.get(2027, 0.0) <= 1e8 * (1 + 1e-9)
+    bought = [i.rsplit("@FY", 1)[0] for i in plan.chosen]
+    assert len(bought) == len(set(bought))
+    with pytest.raises(PlanError, match=r"fiscal year 2026 must be an amount of JPY >= 0"):
+        solve_plan(found.problem(1e9, {2026: -1.0, 2027: 1e8}))

@@ -32,8 +32,8 @@ column of `Candidates.described` says in words what each action changes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields, replace
 
 import polars as pl
 
@@ -104,8 +104,37 @@ class Candidates:
     actions: tuple[Action, ...]
     described: pl.DataFrame
 
-    def problem(self, budget_jpy: float) -> PlanProblem:
-        return PlanProblem(self.risks, self.actions, budget_jpy)
+    def problem(
+        self, budget_jpy: float, budget_by_year: Mapping[int, float] | None = None
+    ) -> PlanProblem:
+        """The planning problem at `budget_jpy` and, for actions spread over fiscal years by
+        `in_years`, the budgets of those years."""
+        return PlanProblem(self.risks, self.actions, budget_jpy, budget_by_year)
+
+    def in_years(self, years: Iterable[int]) -> Candidates:
+        """Each action once per fiscal year (`<action_id>@FY<year>`, `fiscal_year` set), the
+        copies of one action, and the alternatives of one requirement, exclusive: an action is
+        bought at most once, in the year the budgets allow. The value at risk is annual, so
+        the year changes what the plan can pay, not what it removes."""
+        years = sorted(set(years))
+        if not years:
+            raise PlanError("give at least one fiscal year")
+        actions = tuple(
+            replace(action, action_id=f"{action.action_id}@FY{year}", fiscal_year=year,
+                    group=action.group or action.action_id)
+            for action in self.actions
+            for year in years
+        )  # fmt: skip
+        described = (
+            self.described.with_row_index("order")
+            .join(pl.DataFrame({"fiscal_year": years}), how="cross")
+            .sort("order", "fiscal_year")
+            .with_columns(
+                action_id=pl.col("action_id") + "@FY" + pl.col("fiscal_year").cast(pl.String)
+            )
+            .drop("order")
+        )
+        return Candidates(self.risks, actions, described)
 
 
 def candidate_actions(
