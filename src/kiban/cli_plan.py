@@ -47,6 +47,10 @@ def plan(
         typer.Option(help="Stop the solver after this many seconds and keep the best plan found."),
     ] = 120.0,
     gap: Annotated[float, typer.Option(help="Relative optimality gap to stop at.")] = 1e-4,
+    own: Annotated[
+        Path | None,
+        typer.Option("--actions", help="Your own candidate actions (TOML), added to kiban's."),
+    ] = None,
     per_year: Annotated[
         str | None,
         typer.Option(
@@ -77,6 +81,10 @@ def plan(
     found = candidate_actions(network, program_id=program)
     if not found.risks:
         raise PlanError("no single point of failure below a prime: nothing to plan for")
+    if own is not None:
+        from kiban.plan.own import load_own_actions
+
+        found = load_own_actions(own, found, network.dataset)
     if by_year is not None:
         found = found.in_years(by_year)
     result = solve_plan(found.problem(budget, by_year), time_limit_s=time_limit, mip_gap=gap)

@@ -109,3 +109,22 @@ def test_budgets_per_year_are_kept(stored: str) -> None:
         fails("plan", "--budget", "3e8", "--per-year", "2026:2e8", "--db", stored).stderr
     )
     assert "--per-year: '2026:2e8' is not YEAR=JPY" in message
+
+
+def test_own_actions_from_a_file_join_the_plan(stored: str, tmp_path: Path) -> None:
+    with open_store(stored) as store:
+        found = candidate_actions(SupplyNetwork.build(store.dataset()), program_id="radar")
+    firm = found.risks[0].risk_id.split(":", 1)[1]
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        f'[[action]]\nid = "mine"\nkind = "cyber"\nfirm_id = "{firm}"\ncost_jpy = 1.0\n'
+        "exit_cut_frac = 1.0\n"
+    )
+    document = json.loads(
+        succeeds("plan", "--budget", "1", "--program", "radar", "--actions", path, "--db",
+                 stored, "-f", "json").stdout
+    )  # fmt: skip
+    assert [a["action_id"] for a in document["actions"]] == ["own:mine"]
+    path.write_text('[[action]]\nid = "x"\nkind = "cyber"\nfirm_id = "NOPE"\ncost_jpy = 1.0\n')
+    message = one_line(fails("plan", "--budget", "1", "--actions", path, "--db", stored).stderr)
+    assert f"{path}: [[action]] #1: firm_id: no firm 'NOPE' in the data" in message
