@@ -19,6 +19,7 @@ from kiban.cli import (
     _print_frame,
     _write_json,
     app,
+    err,
     guarded,
     out,
 )
@@ -47,6 +48,13 @@ def plan(
         typer.Option(help="Stop the solver after this many seconds and keep the best plan found."),
     ] = 120.0,
     gap: Annotated[float, typer.Option(help="Relative optimality gap to stop at.")] = 1e-4,
+    simulated: Annotated[
+        bool,
+        typer.Option(
+            "--simulated",
+            help="Value each risk by simulating its firm's exit for a year (slower).",
+        ),
+    ] = False,
     own: Annotated[
         Path | None,
         typer.Option("--actions", help="Your own candidate actions (TOML), added to kiban's."),
@@ -81,6 +89,15 @@ def plan(
     found = candidate_actions(network, program_id=program)
     if not found.risks:
         raise PlanError("no single point of failure below a prime: nothing to plan for")
+    if simulated:
+        from kiban.plan.simulated import simulated_consequences
+        from kiban.terminal import DelayedProgress
+
+        firms = len({r.risk_id.split(":", 1)[1] for r in found.risks})
+        with DelayedProgress("simulating exits", firms, console=err) as bar:
+            found = found.with_consequences(
+                simulated_consequences(network, found, progress=bar.update)
+            )
     if own is not None:
         from kiban.plan.own import load_own_actions
 

@@ -128,3 +128,24 @@ def test_own_actions_from_a_file_join_the_plan(stored: str, tmp_path: Path) -> N
     path.write_text('[[action]]\nid = "x"\nkind = "cyber"\nfirm_id = "NOPE"\ncost_jpy = 1.0\n')
     message = one_line(fails("plan", "--budget", "1", "--actions", path, "--db", stored).stderr)
     assert f"{path}: [[action]] #1: firm_id: no firm 'NOPE' in the data" in message
+
+
+def test_simulated_consequences_change_what_is_at_risk(stored: str) -> None:
+    def before(*extra: str) -> float:
+        document = json.loads(
+            succeeds("plan", "--budget", "1e8", "--program", "radar", "--db", stored, "-f",
+                     "json", *extra).stdout
+        )  # fmt: skip
+        return float(document["risk_before_jpy"])
+
+    with open_store(stored) as store:
+        network = SupplyNetwork.build(store.dataset())
+    found = candidate_actions(network, program_id="radar")
+    from kiban.plan.simulated import simulated_consequences
+
+    expected = simulated_consequences(network, found)
+    simulated = sum(r.exit_probability * expected[r.risk_id] for r in found.risks)
+    assert before("--simulated") == pytest.approx(simulated)
+    assert before() == pytest.approx(
+        sum(r.exit_probability * r.consequence_jpy for r in found.risks)
+    )

@@ -111,6 +111,17 @@ class Candidates:
         `in_years`, the budgets of those years."""
         return PlanProblem(self.risks, self.actions, budget_jpy, budget_by_year)
 
+    def with_consequences(self, consequence_jpy: Mapping[str, float]) -> Candidates:
+        """The same candidates with the consequence (JPY a year) of the risks named in
+        `consequence_jpy` replaced, e.g. by `kiban.plan.simulated.simulated_consequences`."""
+        risks = tuple(
+            replace(r, consequence_jpy=float(consequence_jpy[r.risk_id]))
+            if r.risk_id in consequence_jpy
+            else r
+            for r in self.risks
+        )
+        return Candidates(risks, self.actions, self.described)
+
     def in_years(self, years: Iterable[int]) -> Candidates:
         """Each action once per fiscal year (`<action_id>@FY<year>`, `fiscal_year` set), the
         copies of one action, and the alternatives of one requirement, exclusive: an action is
