@@ -74,8 +74,7 @@ def plan(
 ) -> None:
     """The actions a budget should buy to cut the expected annual value of program output at
     risk the most: second sources for the items that make single points of failure,
-    stockpiles, and efficiency, cyber, successor or facility funding (docs in
-    kiban.plan.actions)."""
+    stockpiles, and efficiency, cyber, successor or facility funding (docs/planning.md)."""
     if ctx.invoked_subcommand is not None:
         return
     if budget is None:
