@@ -37,6 +37,29 @@ class DemoContext:
 Section = Callable[[DemoContext], None]
 
 
+def _db_option(ctx: DemoContext) -> str:
+    """` --db URL` for a suggested command, or nothing for the default store."""
+    url = ctx.store.url
+    return "" if url.endswith("///kiban.db") else f" --db {url}"
+
+
+def _print_question(console: Console, question: str, rest: str, lines: list[str]) -> None:
+    """A section that answers a question: `question` in bold (then `rest`), wrapped to the
+    console's width, and each of `lines` as an indented paragraph. Words are never broken, so
+    a command with a long store URL can still be copied."""
+    width = max(40, console.width)
+    console.print()
+    title = Text(textwrap.fill(question + rest, width, break_long_words=False))
+    title.stylize("bold", 0, len(question))
+    console.print(title)
+    for line in lines:
+        wrapped = textwrap.fill(
+            line, width, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False,
+            break_long_words=False,
+        )  # fmt: skip
+        console.print(Text(wrapped))
+
+
 def section_store(ctx: DemoContext) -> None:
     info = ctx.store.info()
     verb = "built" if ctx.imported.changed else "already up to date"
@@ -179,11 +202,10 @@ def section_simulation(ctx: DemoContext) -> None:
         recovered = "total output never falls below 99%"
     else:
         recovered = f"total output is back to 99% {result.days_to_recover} days after the exit"
-    url = ctx.store.url
-    db = "" if url.endswith("///kiban.db") else f" --db {url}"
+    db = _db_option(ctx)
     question = "What if one supplier stops?"
-    heading = (
-        f"{question} {firm['name'] or ''} ({firm['firm_id']}), tier {firm['tier']}, the "
+    who = (
+        f" {firm['name'] or ''} ({firm['firm_id']}), tier {firm['tier']}, the "
         f"{SIMULATED_PROGRAM}'s deepest single point of failure, leaves on day 0."
     )
     lines = [
@@ -196,17 +218,7 @@ def section_simulation(ctx: DemoContext) -> None:
         f"output at the lowest; {recovered}.",
         f"Try: kiban simulate --exit {firm['firm_id']} --days {SIMULATED_DAYS}{db}",
     ]
-    # Wrapped to the console's width, each line after the heading indented as a paragraph.
-    width = max(40, ctx.console.width)
-    ctx.console.print()
-    title = Text(textwrap.fill(heading, width))
-    title.stylize("bold", 0, len(question))
-    ctx.console.print(title)
-    for line in lines:
-        wrapped = textwrap.fill(
-            line, width, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
-        )
-        ctx.console.print(Text(wrapped))
+    _print_question(ctx.console, question, who, lines)
 
 
 EXPORTED_PROGRAM, EXPORTED_UNITS = "fighter", 6
@@ -222,26 +234,13 @@ def section_economics(ctx: DemoContext) -> None:
     if EXPORTED_PROGRAM not in ctx.dataset.programs["program_id"].to_list():
         return
     report = export_study(ctx.dataset, EXPORTED_PROGRAM, EXPORTED_UNITS)
-    url = ctx.store.url
-    db = "" if url.endswith("///kiban.db") else f" --db {url}"
+    db = _db_option(ctx)
     question = "What would an export order do?"
     lines = [
         *export_study_lines(report["summary"]),
         f"Try: kiban econ exports --program {EXPORTED_PROGRAM} --quantity {EXPORTED_UNITS}{db}",
     ]
-    width = max(40, ctx.console.width)
-    ctx.console.print()
-    ctx.console.print(Text(question, style="bold"))
-    for line in lines:
-        wrapped = textwrap.fill(
-            line,
-            width,
-            initial_indent="  ",
-            subsequent_indent="  ",
-            break_on_hyphens=False,
-            break_long_words=False,
-        )
-        ctx.console.print(Text(wrapped))
+    _print_question(ctx.console, question, "", lines)
 
 
 PLAN_GAP, PLAN_TIME_LIMIT_S = 0.01, 20.0
@@ -263,8 +262,7 @@ def section_plan(ctx: DemoContext) -> None:
     marks = earmarks()
     fy2022 = next(e for e in marks if e.fiscal_year == 2022 and e.status == "unverified")
     latest = max((e for e in marks if e.status == "budget"), key=lambda e: e.fiscal_year)
-    url = ctx.store.url
-    db = "" if url.endswith("///kiban.db") else f" --db {url}"
+    db = _db_option(ctx)
     lines = []
     for mark, name in (
         (fy2022, "the FY2022 earmark"),
@@ -283,15 +281,7 @@ def section_plan(ctx: DemoContext) -> None:
             f"of failure ({quality})."
         )
     lines.append(f"Try: kiban plan curve --program fighter{db}   (enough or not, budget by budget)")
-    width = max(40, ctx.console.width)
-    ctx.console.print()
-    ctx.console.print(Text("What would the support budget buy?", style="bold"))
-    for line in lines:
-        wrapped = textwrap.fill(
-            line, width, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False,
-            break_long_words=False,
-        )  # fmt: skip
-        ctx.console.print(Text(wrapped))
+    _print_question(ctx.console, "What would the support budget buy?", "", lines)
 
 
 def section_reference(ctx: DemoContext) -> None:
@@ -311,8 +301,7 @@ def section_reference(ctx: DemoContext) -> None:
 
 
 def section_next(ctx: DemoContext) -> None:
-    url = ctx.store.url
-    db = "" if url.endswith("///kiban.db") else f" --db {url}"
+    db = _db_option(ctx)
     ctx.console.print("\n[bold]Try next[/]", markup=True)
     for command, what in [
         (f"kiban info{db}", "what the store holds and who imported it"),
