@@ -89,10 +89,11 @@ def plan(
     if not found.risks:
         raise PlanError("no single point of failure below a prime: nothing to plan for")
     if simulated:
+        from kiban.plan.actions import risk_parts
         from kiban.plan.simulated import simulated_consequences
         from kiban.terminal import DelayedProgress
 
-        firms = len({r.risk_id.split(":", 1)[1] for r in found.risks})
+        firms = len({risk_parts(r.risk_id)[1] for r in found.risks})
         with DelayedProgress("simulating exits", firms, console=err) as bar:
             found = found.with_consequences(
                 simulated_consequences(network, found, progress=bar.update)

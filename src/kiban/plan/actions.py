@@ -44,6 +44,20 @@ from kiban.plan.optimize import Action, PlanProblem, Risk
 from kiban.risk.spof import single_points_of_failure
 from kiban.simulate.sampling import exit_probabilities
 
+RISK_SEPARATOR = ":"
+"""Between the program and the firm in a risk id: `fighter:F000003`."""
+
+
+def risk_parts(risk_id: str) -> tuple[str, str]:
+    """The (program_id, firm_id) of a risk id made by `candidate_actions`.
+
+    >>> risk_parts("fighter:F000003")
+    ('fighter', 'F000003')
+    """
+    program, _, firm = risk_id.partition(RISK_SEPARATOR)
+    return program, firm
+
+
 DEFAULT_QUALIFICATION_DAYS = 365.0
 """Days to qualify a new source of an item whose `qualification_days` is unknown."""
 
@@ -173,7 +187,7 @@ def candidate_actions(
         .join(probability, on="firm_id", how="left")
         .join(qualification, on="item_id", how="left")
         .with_columns(
-            risk_id=pl.col("program_id") + ":" + pl.col("firm_id"),
+            risk_id=pl.col("program_id") + RISK_SEPARATOR + pl.col("firm_id"),
             requirement=pl.col("item_id") + "@" + pl.col("customer_id"),
         )
     )

@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from kiban.dataset import Dataset
-from kiban.plan.actions import ActionCosts, Candidates
+from kiban.plan.actions import ActionCosts, Candidates, risk_parts
 from kiban.plan.optimize import Plan
 
 
@@ -38,7 +38,7 @@ def outcome_indicators(
     were drawn for when they cover only it)."""
     costs = costs or ActionCosts()
     removed = set(plan.removed)
-    program_of = {risk.risk_id: risk.risk_id.split(":", 1)[0] for risk in candidates.risks}
+    program_of = {risk.risk_id: risk_parts(risk.risk_id)[0] for risk in candidates.risks}
     programs = set(program_ids or dataset.programs["program_id"].to_list())
     with_risk = set(program_of.values())
     still = {program_of[r.risk_id] for r in candidates.risks if r.risk_id not in removed}

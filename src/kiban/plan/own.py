@@ -30,7 +30,7 @@ import polars as pl
 
 from kiban.dataset import Dataset
 from kiban.errors import PlanError
-from kiban.plan.actions import KINDS, Candidates
+from kiban.plan.actions import KINDS, Candidates, risk_parts
 from kiban.plan.optimize import Action
 from kiban.tomlfile import check_keys, read_toml
 
@@ -62,7 +62,7 @@ def with_own_actions(
     requirement_risks: dict[str, list[str]] = {}
     firm_risks: dict[str, list[str]] = {}
     for risk in candidates.risks:
-        firm_risks.setdefault(risk.risk_id.split(":", 1)[1], []).append(risk.risk_id)
+        firm_risks.setdefault(risk_parts(risk.risk_id)[1], []).append(risk.risk_id)
         for requirement in risk.requirements:
             requirement_risks.setdefault(requirement, []).append(risk.risk_id)
     taken = set(candidates.described["action_id"].to_list())

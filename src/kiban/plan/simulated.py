@@ -20,7 +20,7 @@ from collections.abc import Callable
 import polars as pl
 
 from kiban.network import SupplyNetwork
-from kiban.plan.actions import Candidates
+from kiban.plan.actions import Candidates, risk_parts
 from kiban.simulate.propagation import Model
 from kiban.simulate.scenario import FirmExit, Scenario
 
@@ -43,7 +43,7 @@ def simulated_consequences(
     )
     by_firm: dict[str, list[str]] = {}
     for risk in candidates.risks:
-        program, firm = risk.risk_id.split(":", 1)
+        program, firm = risk_parts(risk.risk_id)
         by_firm.setdefault(firm, []).append(program)
     model = Model.build(network)
     consequences: dict[str, float] = {}
