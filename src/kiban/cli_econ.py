@@ -73,7 +73,7 @@ def curve(
 ) -> None:
     """A learning curve lot by lot (exact and by the lot-midpoint approximation), or a curve
     fitted to observed lot costs with --fit."""
-    from kiban.econ.learning import CurveKind, LearningCurve, fit_curve, slope_for
+    from kiban.econ.learning import CurveKind, LearningCurve, fit_curve, lot_table, slope_for
 
     if fit is not None:
         _print_fit(fit_curve(_read_lots(fit), CurveKind(kind.value)), fmt)
@@ -83,8 +83,6 @@ def curve(
         slope = (reference.slope_min + reference.slope_max) / 2
     elif domain is not None:
         raise EconError("give --slope or --domain, not both")
-    if units < 1 or lot_size < 1:
-        raise EconError(f"--units {units} and --lot-size {lot_size} must be >= 1")
     learning = LearningCurve(first_unit_cost, slope, CurveKind(kind.value))
     frame = lot_table(learning, units, lot_size)
     if fmt is not OutputFormat.table:
@@ -95,30 +93,6 @@ def curve(
              style="bold")
     )  # fmt: skip
     out.print(rich_table(_money_view(frame)))
-
-
-def lot_table(learning: Any, units: int, lot_size: int) -> pl.DataFrame:
-    """One row per lot: its units, exact and lot-midpoint cost, average and last-unit cost,
-    and the cumulative cost and average."""
-    rows = []
-    for first in range(1, units + 1, lot_size):
-        last = min(units, first + lot_size - 1)
-        exact = learning.lot_cost(first, last)
-        midpoint = learning.lot_cost(first, last, method="midpoint")
-        rows.append(
-            {
-                "first_unit": first,
-                "last_unit": last,
-                "lot_cost_jpy": exact,
-                "lot_cost_midpoint_jpy": midpoint,
-                "midpoint_error_frac": midpoint / exact - 1,
-                "average_unit_cost_jpy": exact / (last - first + 1),
-                "last_unit_cost_jpy": float(learning.unit_cost(last)),
-                "cumulative_cost_jpy": float(learning.cumulative_cost(last)),
-                "cumulative_average_jpy": float(learning.average_cost(last)),
-            }
-        )
-    return pl.DataFrame(rows)
 
 
 def _read_lots(path: Path) -> pl.DataFrame:

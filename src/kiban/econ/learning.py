@@ -546,3 +546,31 @@ def _check_lots(lots: LotRows) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.in
             )
     firsts, lasts, costs = zip(*checked, strict=True)
     return np.array(firsts, dtype=np.int64), np.array(lasts, dtype=np.int64), np.array(costs)
+
+
+def lot_table(learning: LearningCurve, units: int, lot_size: int) -> pl.DataFrame:
+    """Units 1..`units` of `learning` in lots of `lot_size`, one row per lot: first_unit,
+    last_unit, lot_cost_jpy (exact), lot_cost_midpoint_jpy and midpoint_error_frac (the
+    approximation beside it), average_unit_cost_jpy, last_unit_cost_jpy, cumulative_cost_jpy
+    and cumulative_average_jpy (through the lot's last unit). EconError for fewer than 1."""
+    if units < 1 or lot_size < 1:
+        raise EconError(f"units {units} and lot size {lot_size} must be >= 1")
+    rows = []
+    for first in range(1, units + 1, lot_size):
+        last = min(units, first + lot_size - 1)
+        exact = learning.lot_cost(first, last)
+        midpoint = learning.lot_cost(first, last, method="midpoint")
+        rows.append(
+            {
+                "first_unit": first,
+                "last_unit": last,
+                "lot_cost_jpy": exact,
+                "lot_cost_midpoint_jpy": midpoint,
+                "midpoint_error_frac": midpoint / exact - 1,
+                "average_unit_cost_jpy": exact / (last - first + 1),
+                "last_unit_cost_jpy": float(learning.unit_cost(last)),
+                "cumulative_cost_jpy": float(learning.cumulative_cost(last)),
+                "cumulative_average_jpy": float(learning.average_cost(last)),
+            }
+        )
+    return pl.DataFrame(rows)
