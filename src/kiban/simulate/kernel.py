@@ -2,25 +2,31 @@
 
 Links are stored grouped by customer and, within a customer, by input class: the links of
 group g are `grp_start[g]:grp_start[g + 1]` and the groups of customer i are
-`cus_grp[i]:cus_grp[i + 1]`. `sup_order[sup_start[j]:sup_start[j + 1]]` lists the links of
-supplier j. Per-link state (`stock`, `order`, `delivered`) may be float32 or float64;
-per-firm vectors are float64.
+`cus_grp[i]:cus_grp[i + 1]`. Each link's order and delivery sit side by side in
+`link_state[slot[l]]`, in the slots of `kiban.simulate.layout`: grouped by supplier bucket,
+each bucket's slots in link order (`slot_supplier[s]` is the supplier of slot s;
+`sup_slot[sup_start[j]:sup_start[j + 1]]` the slots of supplier j). Per-link state (`stock`,
+`link_state`) may be float32 or float64; per-firm vectors are float64.
 
 A day is two passes. The customer pass (`_take_in`) walks the links in their stored order:
-it takes in yesterday's deliveries, places orders and finds each customer's input limit. The
-supplier pass (`_supply`) walks each supplier's links: it sums their orders, produces, and
-writes what it delivers on each link. A link's order is read and its delivery written while
-the link is in cache, so each link costs one scattered memory access a day, not two (what
-the supplier rations would otherwise be gathered again, link by link, in the customer pass).
+it takes in yesterday's deliveries, places orders and finds each customer's input limit; its
+writes to the slots run through each bucket in order. The supplier pass (`_supply`) works a
+bucket at a time: it sums the orders on each supplier, produces, and writes what it delivers
+in each slot, all within the bucket's slots and firms, which stay in cache. (Walking each
+supplier's links where the customer pass stores them cost a cache miss per link, about half
+of a national day: see `layout`.)
 
 `advance` runs a stretch of days with an unchanging schedule in one call. When a day leaves
 the whole state (stocks, orders, deliveries, outputs and, with substitution, the links'
 suppliers) exactly as the day before, every later day of the stretch would repeat it: they
 are copied rather than computed, so the result is the same as computing them.
 
-Both passes run in parallel over firms (`prange`) in `advance_parallel` and serially in
-`advance`: every loop writes only its own firm's entries, so results do not depend on the
-thread count beyond the order of the floating-point sums of the daily totals.
+Both passes run in parallel (`prange`, over firms and over buckets) in `advance_parallel`
+and serially in `advance`: every loop writes only its own firm's, bucket's or slot's
+entries, and a supplier's orders are summed in link order in every bucket layout, so results
+do not depend on the thread count beyond the order of the floating-point sums of the daily
+totals. Substitution moves links between suppliers and needs the single-bucket layout
+(slot = link, `layout.single_bucket`).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ TOP_CANDIDATES = 3
 
 def _take_in(
     stock,
+    slot,
     link_state,
     flow,
     keep,
@@ -70,7 +77,7 @@ def _take_in(
                 before = stock[link]
                 s = np.float64(before)
                 if receive:
-                    got = np.float64(link_state[link, 1])
+                    got = np.float64(link_state[slot[link], 1])
                     if has_keep:
                         got *= keep[link]
                     s = max(0.0, s + got - a * u)
@@ -78,9 +85,10 @@ def _take_in(
                     if stock[link] != before:
                         changed += 1
                 if place:
-                    placed = link_state[link, 0]
-                    link_state[link, 0] = max(0.0, a * u + (target_days * a * u - s) * inv_tau)
-                    if link_state[link, 0] != placed:
+                    p = slot[link]
+                    placed = link_state[p, 0]
+                    link_state[p, 0] = max(0.0, a * u + (target_days * a * u - s) * inv_tau)
+                    if link_state[p, 0] != placed:
                         changed += 1
                 s_sum += s
             best = min(best, s_sum * inv_group_flow[g])
@@ -91,9 +99,12 @@ def _take_in(
 def _supply(
     rule,
     link_state,
-    flow,
-    sup_order,
+    slot_flow,
+    slot_supplier,
+    sup_slot,
     sup_start,
+    bucket_firm,
+    bucket_slot,
     final,
     capacity,
     inputs,
@@ -103,66 +114,81 @@ def _supply(
     output,
     wanted,
     firm_loss,
+    share,
+    level,
     ratio,
     weight,
 ):
-    """Steps 3, 5 and 6 per supplier j: demand, production, rationing of its output.
+    """Steps 3, 5 and 6 per supplier j, a bucket at a time: demand, production, rationing.
 
     D_j = C_j + sum of orders; x_j = min(capacity, inputs, D_j / P_j) (min(capacity, inputs,
-    1) for a firm without baseline output); then on each link, delivered = min(O_l a_j,
+    1) for a firm without baseline output); then in each slot, delivered = min(O_l a_j,
     b_j A_l): the proportional rules set b_j = inf, "lower has priority" a_j = 1 and b_j its
-    water level. `ratio`, `weight`: scratch of links + firms entries ("lower_priority" only).
+    water level (`share`, `level`: a_j and b_j, per firm). `slot_flow`: A_l by slot ("lower
+    priority" only); `ratio`, `weight`: scratch of links + firms entries (likewise).
     Returns (total output, value added, how many outputs and deliveries changed)."""
-    n = sup_start.size - 1
     total = 0.0
     value_added = 0.0
     changed = 0
-    for j in prange(n):
-        start, end = sup_start[j], sup_start[j + 1]
-        ordered = 0.0
-        for k in range(start, end):
-            ordered += np.float64(link_state[sup_order[k], 0])
-        d = final[j] + ordered
-        wanted[j] = d
-        p0 = p_ini[j]
-        # a firm without baseline output runs at most at its baseline use
-        x = min(capacity[j], inputs[j], d / p0 if p0 > 0.0 else 1.0)
-        if x != used[j]:
-            changed += 1
-        used[j] = x
-        out = x * p0
-        output[j] = out
-        firm_loss[j] += p0 - out
-        total += out
-        value_added += value_added_share[j] * out
-        a = 1.0
-        b = np.inf
-        if rule == PROPORTIONAL:
-            if d > 0.0:
-                a = out / d
-        elif rule == FINAL_DEMAND_LAST:
-            if ordered > 0.0:
-                a = min(1.0, out / ordered)
-        elif out < d:
-            b = _water_level(
-                out, final[j], link_state, flow, sup_order, start, end, j, ratio, weight
-            )
-        for k in range(start, end):
-            link = sup_order[k]
-            before = link_state[link, 1]
-            got = np.float64(link_state[link, 0]) * a
-            if b < np.inf:  # flow is read only when needed: one cache line per link
-                got = min(got, b * np.float64(flow[link]))
-            link_state[link, 1] = got
-            if link_state[link, 1] != before:
+    for b in prange(bucket_firm.size - 1):
+        first_firm, end_firm = bucket_firm[b], bucket_firm[b + 1]
+        first_slot, end_slot = bucket_slot[b], bucket_slot[b + 1]
+        for j in range(first_firm, end_firm):
+            wanted[j] = 0.0
+        # in slot order, which is link order for each supplier: the sums of a pull over
+        # sup_slot (kernel_active), to the last bit
+        for s in range(first_slot, end_slot):
+            wanted[slot_supplier[s]] += np.float64(link_state[s, 0])
+        for j in range(first_firm, end_firm):
+            ordered = wanted[j]
+            d = final[j] + ordered
+            wanted[j] = d
+            p0 = p_ini[j]
+            # a firm without baseline output runs at most at its baseline use
+            x = min(capacity[j], inputs[j], d / p0 if p0 > 0.0 else 1.0)
+            if x != used[j]:
+                changed += 1
+            used[j] = x
+            out = x * p0
+            output[j] = out
+            firm_loss[j] += p0 - out
+            total += out
+            value_added += value_added_share[j] * out
+            a = 1.0
+            lam = np.inf
+            if rule == PROPORTIONAL:
+                if d > 0.0:
+                    a = out / d
+            elif rule == FINAL_DEMAND_LAST:
+                if ordered > 0.0:
+                    a = min(1.0, out / ordered)
+            elif out < d:
+                lam = _water_level(
+                    out, final[j], link_state, slot_flow, sup_slot, sup_start[j],
+                    sup_start[j + 1], j, ratio, weight,
+                )  # fmt: skip
+            share[j] = a
+            level[j] = lam
+        for s in range(first_slot, end_slot):
+            j = slot_supplier[s]
+            before = link_state[s, 1]
+            got = np.float64(link_state[s, 0]) * share[j]
+            if rule == LOWER_PRIORITY:
+                lam = level[j]
+                if lam < np.inf:  # flow is read only when needed
+                    got = min(got, lam * np.float64(slot_flow[s]))
+            link_state[s, 1] = got
+            if link_state[s, 1] != before:
                 changed += 1
     return total, value_added, changed
 
 
 @njit(cache=True)
-def _water_level(p, final, link_state, flow, sup_order, start, end, j, ratio, weight):
+def _water_level(p, final, link_state, flow, sup_slot, start, end, j, ratio, weight):
     """Level λ with sum_l min(O_l, λ A_l) + min(1, λ) C = p (Inoue and Todo's rule).
 
+    The orders and flows of supplier j are in `link_state` and `flow` at its slots
+    `sup_slot[start:end]`.
     Customers whose order is lowest against their baseline (O_l / A_l) are filled first;
     final demand enters with ratio 1. Requires p below total demand. Expected O(m) for a
     supplier with m links: a selection (three-way partitions around a median of three,
@@ -171,7 +197,7 @@ def _water_level(p, final, link_state, flow, sup_order, start, end, j, ratio, we
     lo, hi = start + j, end + j + 1
     k = lo
     for q in range(start, end):
-        link = sup_order[q]
+        link = sup_slot[q]
         a = np.float64(flow[link])
         ratio[k] = np.float64(link_state[link, 0]) / a
         weight[k] = a
@@ -321,6 +347,7 @@ def _advance(
     start,
     stop,
     stock,
+    slot,
     link_state,
     flow,
     keep,
@@ -328,8 +355,14 @@ def _advance(
     grp_start,
     cus_grp,
     inv_group_flow,
-    sup_order,
+    slot_flow,
+    slot_supplier,
+    sup_slot,
     sup_start,
+    bucket_firm,
+    bucket_slot,
+    share,
+    level,
     ratio,
     weight,
     final,
@@ -361,7 +394,9 @@ def _advance(
     """Run days `start` to `stop` - 1 under one schedule (capacity, final demand, keep).
 
     Writes each day's total output, value added, program outputs and (if `firm_output` has
-    rows) firm outputs. `previous_capacity` is the capacity of day `start` - 1 (substitution
+    rows) firm outputs. With `substitution`, the layout must be the single bucket (slot =
+    link, `slot_supplier` is `supplier` and `sup_slot` the links by supplier): moved links
+    are regrouped in place. `previous_capacity` is the capacity of day `start` - 1 (substitution
     needs yesterday's spare capacity). Returns the first day whose state repeated the day
     before (the days after it are copied), or -1."""
     for t in range(start, stop):
@@ -371,7 +406,7 @@ def _advance(
             before = previous_capacity if t == start else capacity
             spare = np.minimum(before, inputs) * p_ini - wanted
             changed += _take_in(
-                stock, link_state, flow, keep, has_keep, grp_start, cus_grp,
+                stock, slot, link_state, flow, keep, has_keep, grp_start, cus_grp,
                 inv_group_flow, used, target_days, inv_tau, True, False, inputs,
             )  # fmt: skip
             moved = _substitute(
@@ -379,21 +414,22 @@ def _advance(
                 spare, cand_start, cand_firm, home,
             )  # fmt: skip
             if moved:
-                group_by_supplier(supplier, sup_order, sup_start)
+                group_by_supplier(supplier, sup_slot, sup_start)
             # a moved link is a change of state even when no number moved with it
             changed += moved
             changed += _take_in(
-                stock, link_state, flow, keep, has_keep, grp_start, cus_grp,
+                stock, slot, link_state, flow, keep, has_keep, grp_start, cus_grp,
                 inv_group_flow, used, target_days, inv_tau, False, True, inputs,
             )  # fmt: skip
         else:
             changed += _take_in(
-                stock, link_state, flow, keep, has_keep, grp_start, cus_grp,
+                stock, slot, link_state, flow, keep, has_keep, grp_start, cus_grp,
                 inv_group_flow, used, target_days, inv_tau, True, True, inputs,
             )  # fmt: skip
         day_total, day_value_added, supplied = _supply(
-            rule, link_state, flow, sup_order, sup_start, final, capacity, inputs, p_ini,
-            value_added_share, used, output, wanted, firm_loss, ratio, weight,
+            rule, link_state, slot_flow, slot_supplier, sup_slot, sup_start, bucket_firm,
+            bucket_slot, final, capacity, inputs, p_ini, value_added_share, used, output,
+            wanted, firm_loss, share, level, ratio, weight,
         )  # fmt: skip
         changed += supplied
         total[t] = day_total

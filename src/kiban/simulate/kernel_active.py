@@ -54,6 +54,7 @@ def advance_active(
     start,
     stop,
     stock,
+    slot,
     link_state,
     flow,
     keep,
@@ -63,7 +64,8 @@ def advance_active(
     inv_group_flow,
     supplier,
     sup_customer,
-    sup_order,
+    slot_flow,
+    sup_slot,
     sup_start,
     ratio,
     weight,
@@ -88,7 +90,8 @@ def advance_active(
 ):
     """`kernel.advance` without substitution, on one thread, over the firms that move.
 
-    `sup_customer[k]` is the customer of link `sup_order[k]`. Returns the first day whose
+    Each supplier's links are visited through their slots (`sup_slot`, `kernel`);
+    `sup_customer[k]` is the customer of the link in slot `sup_slot[k]`. Returns the first day whose
     state repeated the day before (later days are copied), or -1. The first day of a stretch
     visits every firm: the schedule may have changed. A day on which more than `dense_share`
     (DENSE_SHARE) of the firms changed is followed by dense days (see the module) until fewer
@@ -110,22 +113,22 @@ def advance_active(
     for t in range(start, stop):
         if dense:
             changed, busy = _customers_dense(
-                stock, link_state, flow, keep, has_keep, grp_start, cus_grp, inv_group_flow,
+                stock, slot, link_state, flow, keep, has_keep, grp_start, cus_grp, inv_group_flow,
                 supplier, used, inputs, target_days, inv_tau, as_customer, as_supplier,
             )  # fmt: skip
             moved, moving = _suppliers_dense(
-                t, rule, link_state, flow, sup_customer, sup_order, sup_start, ratio, weight,
+                t, rule, link_state, slot_flow, sup_customer, sup_slot, sup_start, ratio, weight,
                 final, capacity, p_ini, value_added_share, used, inputs, output, wanted,
                 firm_loss, firm_program, firm_program_start, since, sums, program_total,
                 as_customer, as_supplier,
             )  # fmt: skip
         else:
             changed, busy = _customers_sparse(
-                stock, link_state, flow, keep, has_keep, grp_start, cus_grp, inv_group_flow,
+                stock, slot, link_state, flow, keep, has_keep, grp_start, cus_grp, inv_group_flow,
                 supplier, used, inputs, target_days, inv_tau, as_customer, as_supplier,
             )  # fmt: skip
             moved, moving = _suppliers_sparse(
-                t, rule, link_state, flow, sup_customer, sup_order, sup_start, ratio, weight,
+                t, rule, link_state, slot_flow, sup_customer, sup_slot, sup_start, ratio, weight,
                 final, capacity, p_ini, value_added_share, used, inputs, output, wanted,
                 firm_loss, firm_program, firm_program_start, since, sums, program_total,
                 as_customer, as_supplier,
@@ -154,6 +157,7 @@ def advance_active(
 
 def _customers(
     stock,
+    slot,
     link_state,
     flow,
     keep,
@@ -187,15 +191,16 @@ def _customers(
             for link in range(grp_start[g], grp_start[g + 1]):
                 a = float(flow[link])
                 before = stock[link]
-                got = np.float64(link_state[link, 1])
+                p = slot[link]
+                got = np.float64(link_state[p, 1])
                 if has_keep:
                     got *= keep[link]
                 s = max(0.0, np.float64(before) + got - a * u)
                 stock[link] = s
                 firm_changed += stock[link] != before
-                placed = link_state[link, 0]
-                link_state[link, 0] = max(0.0, a * u + (target_days * a * u - s) * inv_tau)
-                ordered = link_state[link, 0] != placed
+                placed = link_state[p, 0]
+                link_state[p, 0] = max(0.0, a * u + (target_days * a * u - s) * inv_tau)
+                ordered = link_state[p, 0] != placed
                 changed += ordered
                 if not DENSE:
                     j = supplier[link]
@@ -216,9 +221,9 @@ def _suppliers(
     t,
     rule,
     link_state,
-    flow,
+    slot_flow,
     sup_customer,
-    sup_order,
+    sup_slot,
     sup_start,
     ratio,
     weight,
@@ -257,7 +262,7 @@ def _suppliers(
         first, end = sup_start[j], sup_start[j + 1]
         ordered = 0.0
         for k in range(first, end):
-            ordered += np.float64(link_state[sup_order[k], 0])
+            ordered += np.float64(link_state[sup_slot[k], 0])
         d = final[j] + ordered
         wanted[j] = d
         p0 = p_ini[j]
@@ -290,16 +295,16 @@ def _suppliers(
                 a = min(1.0, out / ordered)
         elif out < d:
             b = _water_level(
-                out, final[j], link_state, flow, sup_order, first, end, j, ratio, weight
+                out, final[j], link_state, slot_flow, sup_slot, first, end, j, ratio, weight
             )
         for k in range(first, end):
-            link = sup_order[k]
-            before = link_state[link, 1]
-            got = np.float64(link_state[link, 0]) * a
-            if b < np.inf:  # flow is read only when needed: one cache line per link
-                got = min(got, b * np.float64(flow[link]))
-            link_state[link, 1] = got
-            delivered = link_state[link, 1] != before
+            p = sup_slot[k]
+            before = link_state[p, 1]
+            got = np.float64(link_state[p, 0]) * a
+            if b < np.inf:  # flow is read only when needed
+                got = min(got, b * np.float64(slot_flow[p]))
+            link_state[p, 1] = got
+            delivered = link_state[p, 1] != before
             firm_changed += delivered
             if not DENSE:
                 c = sup_customer[k]

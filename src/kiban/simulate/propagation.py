@@ -103,6 +103,7 @@ import polars as pl
 from kiban.errors import SimulateError
 from kiban.network import NO_ITEM, SupplyNetwork, program_supply_chain
 from kiban.simulate import kernel, kernel_active
+from kiban.simulate.layout import SlotLayout, bucket_layout, single_bucket
 from kiban.simulate.scenario import (
     DemandSurge,
     Embargo,
@@ -203,7 +204,8 @@ class Model:
     Links are sorted by (customer, class): `grp_start` delimits the links of each
     (customer, class) group and `cus_grp` the groups of each customer; `sup_order` and
     `sup_start` list the links of each supplier, and `sup_customer` their customers in that
-    order. `candidate_start`/`candidate_firm`: the
+    order; `layout` the slots where the runs keep each link's order and delivery
+    (`kiban.simulate.layout`). `candidate_start`/`candidate_firm`: the
     baseline suppliers of each class (for substitution). Program p's supply-chain firms are
     `program_firm[program_start[p]:program_start[p + 1]]`; a surge on it adds final demand
     at `program_prime[p]`, `program_value[p]` JPY per day at factor 2.
@@ -221,6 +223,7 @@ class Model:
     sup_order: IndexArray
     sup_start: IndexArray
     sup_customer: IndexArray
+    layout: SlotLayout
     candidate_start: IntArray
     candidate_firm: IntArray
     final_demand: FloatArray
@@ -292,6 +295,7 @@ class Model:
             sup_order=sup_order.astype(np.int32),
             sup_start=sup_start.astype(np.int32),
             sup_customer=cus[sup_order].astype(np.int32),
+            layout=bucket_layout(sup, sup_order, sup_start),
             candidate_start=candidate_start.astype(np.int64),
             candidate_firm=candidate_firm,
             final_demand=final.astype(np.float64),
@@ -401,17 +405,21 @@ class Model:
         p_ini = self.output
         flow = self.flow.astype(dtype)
         stock = (inventory_days * self.flow).astype(dtype)
-        # each link's order and delivery side by side: the supplier pass reads one and
-        # writes the other in one cache line
-        link_state = np.repeat(self.flow.astype(dtype)[:, None], 2, axis=1)
         if substitution:
+            # links move between suppliers: one bucket, whose slots are the links themselves
             supplier = self.supplier.copy()
-            sup_order, sup_start = self.sup_order.copy(), self.sup_start.copy()
+            layout = single_bucket(supplier, self.sup_order.copy(), n)
+            sup_start = self.sup_start.copy()
         else:
-            supplier, sup_order, sup_start = self.supplier, self.sup_order, self.sup_start
+            supplier, layout, sup_start = self.supplier, self.layout, self.sup_start
+        # each link's order and delivery side by side in its slot: the supplier pass reads
+        # one and writes the other in one cache line
+        slot_flow = flow[layout.link]
+        link_state = np.repeat(slot_flow[:, None], 2, axis=1)
         rule = RATIONING_RULES.index(rationing)
         scratch = self.n_links + n if rule == kernel.LOWER_PRIORITY else 0
         ratio, weight = np.empty(scratch), np.empty(scratch)
+        share, level = np.ones(n), np.full(n, np.inf)
         used, inputs, wanted = np.ones(n), np.full(n, np.inf), p_ini.copy()
         output, firm_loss = p_ini.copy(), np.zeros(n)
 
@@ -436,9 +444,10 @@ class Model:
                 )  # fmt: skip
             elif active:
                 steady = kernel_active.advance_active(
-                    rule, first, stop, stock, link_state, flow, keep, has_keep,
+                    rule, first, stop, stock, layout.slot, link_state, flow, keep, has_keep,
                     self.grp_start, self.cus_grp, self.inv_group_flow, self.supplier,
-                    self.sup_customer, sup_order, sup_start, ratio, weight, final, capacity,
+                    self.sup_customer, slot_flow, layout.sup_slot, sup_start, ratio, weight,
+                    final, capacity,
                     p_ini, self.value_added_share, used, inputs, output, wanted, firm_loss,
                     inventory_days, 1.0 / tau_days, total, value_added, self.firm_program,
                     self.firm_program_start, program_output, firm_output,
@@ -446,9 +455,11 @@ class Model:
                 )  # fmt: skip
             else:
                 steady = advance(
-                    rule, first, stop, stock, link_state, flow, keep, has_keep,
-                    self.grp_start, self.cus_grp, self.inv_group_flow, sup_order, sup_start,
-                    ratio, weight, final, capacity, previous_capacity, p_ini,
+                    rule, first, stop, stock, layout.slot, link_state, flow, keep, has_keep,
+                    self.grp_start, self.cus_grp, self.inv_group_flow, slot_flow,
+                    layout.supplier, layout.sup_slot, sup_start, layout.bucket_firm,
+                    layout.bucket_slot, share, level, ratio, weight, final, capacity,
+                    previous_capacity, p_ini,
                     self.value_added_share, used, inputs, output, wanted, firm_loss,
                     inventory_days, 1.0 / tau_days, substitution, SUBSTITUTION_THRESHOLD,
                     supplier, self.supplier, self.link_class, self.candidate_start,
