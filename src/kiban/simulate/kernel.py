@@ -40,6 +40,10 @@ from numba import njit, prange
 PROPORTIONAL, FINAL_DEMAND_LAST, LOWER_PRIORITY = 0, 1, 2
 TOP_CANDIDATES = 3
 """Spare suppliers kept per class each day for substitution."""
+NEWTON_STEPS = 16
+"""Newton steps for a water level before falling back to a selection (see `_water_level`)."""
+NEWTON_MARGIN = 1.0 - 2.0**-40
+"""How far short of the next breakpoint a Newton step must stop to be the level."""
 
 
 def _take_in(
@@ -124,8 +128,9 @@ def _supply(
     D_j = C_j + sum of orders; x_j = min(capacity, inputs, D_j / P_j) (min(capacity, inputs,
     1) for a firm without baseline output); then in each slot, delivered = min(O_l a_j,
     b_j A_l): the proportional rules set b_j = inf, "lower has priority" a_j = 1 and b_j its
-    water level (`share`, `level`: a_j and b_j, per firm). `slot_flow`: A_l by slot ("lower
-    priority" only); `ratio`, `weight`: scratch of links + firms entries (likewise).
+    water level (`share`, `level`: a_j and b_j, per firm; yesterday's b_j starts today's
+    search, see `water_level`). `slot_flow`: A_l by slot; `ratio`, `weight`: scratch of
+    links + firms entries (both "lower priority" only).
     Returns (total output, value added, how many outputs and deliveries changed)."""
     total = 0.0
     value_added = 0.0
@@ -163,9 +168,10 @@ def _supply(
                 if ordered > 0.0:
                     a = min(1.0, out / ordered)
             elif out < d:
-                lam = _water_level(
+                # within the bucket's slots, which the sweep above brought into cache
+                lam = water_level(
                     out, final[j], link_state, slot_flow, sup_slot, sup_start[j],
-                    sup_start[j + 1], j, ratio, weight,
+                    sup_start[j + 1], j, ratio, weight, level[j],
                 )  # fmt: skip
             share[j] = a
             level[j] = lam
@@ -183,17 +189,60 @@ def _supply(
     return total, value_added, changed
 
 
-@njit(cache=True)
-def _water_level(p, final, link_state, flow, sup_slot, start, end, j, ratio, weight):
+@njit(inline="always")
+def water_level(p, final, link_state, flow, sup_slot, start, end, j, ratio, weight, guess):
     """Level λ with sum_l min(O_l, λ A_l) + min(1, λ) C = p (Inoue and Todo's rule).
 
     The orders and flows of supplier j are in `link_state` and `flow` at its slots
-    `sup_slot[start:end]`.
-    Customers whose order is lowest against their baseline (O_l / A_l) are filled first;
-    final demand enters with ratio 1. Requires p below total demand. Expected O(m) for a
-    supplier with m links: a selection (three-way partitions around a median of three,
-    keeping the side where the level lies) instead of a sort. Uses ratio/weight entries
-    start + j to end + j (inclusive) as scratch."""
+    `sup_slot[start:end]`. Customers whose order is lowest against their baseline
+    (r_l = O_l / A_l) are filled first; final demand enters with ratio 1. Requires p below
+    total demand.
+
+    F(λ) = sum_l min(O_l, λ A_l) + min(1, λ) C is increasing, concave and piecewise linear,
+    so Newton's method from `guess` (yesterday's level; inf: none, start from 0) lands at or
+    left of the level after one step and then climbs to it, crossing at least one
+    breakpoint a step. A step from λ takes the orders at or below it in full and the flows
+    above it at the level: λ' = (p - sum O) / sum A is the level if it repeats λ or stops
+    short of the next breakpoint above λ (F is linear up to there; short by a relative
+    2^-40, so that rounding cannot put an order on the other side). Yesterday's level is
+    most often today's first step: one pass over the orders, inlined here; the rest is in
+    `_water_level`."""
+    level = guess if guess < np.inf else 0.0
+    filled, rest, above = _link_pass(level, link_state, flow, sup_slot, start, end)
+    step, done = _newton_step(p, final, level, filled, rest, above)
+    if done:
+        return step
+    return _water_level(p, final, link_state, flow, sup_slot, start, end, j, ratio, weight, step)
+
+
+@njit(inline="always")
+def _newton_step(p, final, level, filled, rest, above):
+    """(the next level, whether it is the water level) from a `_link_pass` at `level`; the
+    next level is NaN where Newton cannot go on (nothing above 0)."""
+    if final > 0.0:
+        if level >= 1.0:
+            filled += final
+        else:
+            rest += final
+            above = min(above, 1.0)
+    if rest > 0.0:
+        step = (p - filled) / rest
+        return step, step == level or level < step < above * NEWTON_MARGIN
+    if level > 0.0:
+        return 0.0, False  # at or above every ratio F is flat, above p: start again from 0
+    return np.nan, False
+
+
+@njit(cache=True)
+def _water_level(p, final, link_state, flow, sup_slot, start, end, j, ratio, weight, level):
+    """`water_level` from its second step, at `level`. After NEWTON_STEPS steps a selection
+    finds the level (`_water_level_select`, expected O(m), with ratio/weight entries
+    start + j to end + j as scratch), and Newton from there writes it as Newton would, so
+    that a day like this one finds it again in one step: `kernel_active` skips such days,
+    and the kernels must agree to the last bit."""
+    found = _newton(p, final, link_state, flow, sup_slot, start, end, level)
+    if found == found:  # not NaN
+        return found
     lo, hi = start + j, end + j + 1
     k = lo
     for q in range(start, end):
@@ -204,6 +253,49 @@ def _water_level(p, final, link_state, flow, sup_slot, start, end, j, ratio, wei
         k += 1
     ratio[k] = 1.0
     weight[k] = final
+    selected = _water_level_select(p, ratio, weight, lo, hi)
+    found = _newton(p, final, link_state, flow, sup_slot, start, end, selected)
+    return found if found == found else selected
+
+
+@njit(cache=True)
+def _newton(p, final, link_state, flow, sup_slot, start, end, level):
+    """The water level by Newton's method from `level`, or NaN after NEWTON_STEPS steps."""
+    for _ in range(NEWTON_STEPS):
+        if level != level:
+            return np.nan
+        filled, rest, above = _link_pass(level, link_state, flow, sup_slot, start, end)
+        level, done = _newton_step(p, final, level, filled, rest, above)
+        if done:
+            return level
+    return np.nan
+
+
+@njit(inline="always")
+def _link_pass(level, link_state, flow, sup_slot, start, end):
+    """Over the links at `sup_slot[start:end]`, in that order: (the orders at or below
+    `level`, O_l <= level A_l; the flows above it; the lowest ratio O_l / A_l above it)."""
+    filled = 0.0
+    rest = 0.0
+    above = np.inf
+    for q in range(start, end):
+        link = sup_slot[q]
+        o = np.float64(link_state[link, 0])
+        a = np.float64(flow[link])
+        if o <= level * a:
+            filled += o
+        else:
+            rest += a
+            if o < above * a:
+                above = o / a
+    return filled, rest, above
+
+
+@njit(cache=True)
+def _water_level_select(p, ratio, weight, lo, hi):
+    """The level of `_water_level` from its scratch entries lo to hi - 1, by selection:
+    three-way partitions around a median of three, keeping the side where the level lies.
+    Expected O(hi - lo); reorders the entries."""
     filled = 0.0  # sum of w r over entries known to lie below the level
     rest = 0.0  # sum of w over entries known to lie at or above it
     while lo < hi:

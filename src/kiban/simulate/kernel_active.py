@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from kiban.simulate.kernel import FINAL_DEMAND_LAST, PROPORTIONAL, _water_level, repeat
+from kiban.simulate.kernel import FINAL_DEMAND_LAST, PROPORTIONAL, repeat, water_level
 
 DENSE_SHARE = 0.5
 """Share of the firms that changed (as customer plus as supplier, out of twice the firms)
@@ -69,6 +69,7 @@ def advance_active(
     sup_start,
     ratio,
     weight,
+    level,
     final,
     capacity,
     p_ini,
@@ -118,7 +119,7 @@ def advance_active(
             )  # fmt: skip
             moved, moving = _suppliers_dense(
                 t, rule, link_state, slot_flow, sup_customer, sup_slot, sup_start, ratio, weight,
-                final, capacity, p_ini, value_added_share, used, inputs, output, wanted,
+                level, final, capacity, p_ini, value_added_share, used, inputs, output, wanted,
                 firm_loss, firm_program, firm_program_start, since, sums, program_total,
                 as_customer, as_supplier,
             )  # fmt: skip
@@ -129,7 +130,7 @@ def advance_active(
             )  # fmt: skip
             moved, moving = _suppliers_sparse(
                 t, rule, link_state, slot_flow, sup_customer, sup_slot, sup_start, ratio, weight,
-                final, capacity, p_ini, value_added_share, used, inputs, output, wanted,
+                level, final, capacity, p_ini, value_added_share, used, inputs, output, wanted,
                 firm_loss, firm_program, firm_program_start, since, sums, program_total,
                 as_customer, as_supplier,
             )  # fmt: skip
@@ -227,6 +228,7 @@ def _suppliers(
     sup_start,
     ratio,
     weight,
+    level,
     final,
     capacity,
     p_ini,
@@ -294,9 +296,11 @@ def _suppliers(
             if ordered > 0.0:
                 a = min(1.0, out / ordered)
         elif out < d:
-            b = _water_level(
-                out, final[j], link_state, slot_flow, sup_slot, first, end, j, ratio, weight
-            )
+            b = water_level(
+                out, final[j], link_state, slot_flow, sup_slot, first, end, j, ratio, weight,
+                level[j],
+            )  # fmt: skip
+        level[j] = b
         for k in range(first, end):
             p = sup_slot[k]
             before = link_state[p, 1]
