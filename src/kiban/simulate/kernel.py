@@ -282,12 +282,11 @@ def _link_pass(level, link_state, flow, sup_slot, start, end):
         link = sup_slot[q]
         o = np.float64(link_state[link, 0])
         a = np.float64(flow[link])
-        if o <= level * a:
-            filled += o
-        else:
-            rest += a
-            if o < above * a:
-                above = o / a
+        # selects, not branches: which side an order falls is unpredictable
+        below = o <= level * a
+        filled += o if below else 0.0
+        rest += 0.0 if below else a
+        above = min(above, np.inf if below else o / a)
     return filled, rest, above
 
 
