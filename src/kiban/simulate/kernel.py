@@ -160,21 +160,22 @@ def _supply(
             total += out
             value_added += value_added_share[j] * out
             a = 1.0
-            lam = np.inf
+            lam = np.inf  # "lower priority" only
             if rule == PROPORTIONAL:
                 if d > 0.0:
                     a = out / d
             elif rule == FINAL_DEMAND_LAST:
                 if ordered > 0.0:
                     a = min(1.0, out / ordered)
-            elif out < d:
-                # within the bucket's slots, which the sweep above brought into cache
-                lam = water_level(
-                    out, final[j], link_state, slot_flow, sup_slot, sup_start[j],
-                    sup_start[j + 1], j, ratio, weight, level[j],
-                )  # fmt: skip
+            else:
+                if out < d:
+                    # within the bucket's slots, which the sweep above brought into cache
+                    lam = water_level(
+                        out, final[j], link_state, slot_flow, sup_slot, sup_start[j],
+                        sup_start[j + 1], j, ratio, weight, level[j],
+                    )  # fmt: skip
+                level[j] = lam
             share[j] = a
-            level[j] = lam
         for s in range(first_slot, end_slot):
             j = slot_supplier[s]
             before = link_state[s, 1]

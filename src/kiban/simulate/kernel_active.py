@@ -295,12 +295,13 @@ def _suppliers(
         elif rule == FINAL_DEMAND_LAST:
             if ordered > 0.0:
                 a = min(1.0, out / ordered)
-        elif out < d:
-            b = water_level(
-                out, final[j], link_state, slot_flow, sup_slot, first, end, j, ratio, weight,
-                level[j],
-            )  # fmt: skip
-        level[j] = b
+        else:
+            if out < d:
+                b = water_level(
+                    out, final[j], link_state, slot_flow, sup_slot, first, end, j, ratio,
+                    weight, level[j],
+                )  # fmt: skip
+            level[j] = b
         for k in range(first, end):
             p = sup_slot[k]
             before = link_state[p, 1]
