@@ -203,32 +203,36 @@ def water_level(p, final, link_state, flow, sup_slot, start, end, j, ratio, weig
     so Newton's method from `guess` (yesterday's level; inf: none, start from 0) lands at or
     left of the level after one step and then climbs to it, crossing at least one
     breakpoint a step. A step from λ takes the orders at or below it in full and the flows
-    above it at the level: λ' = (p - sum O) / sum A is the level if it repeats λ or stops
-    short of the next breakpoint above λ (F is linear up to there; short by a relative
-    2^-40, so that rounding cannot put an order on the other side). Yesterday's level is
-    most often today's first step: one pass over the orders, inlined here; the rest is in
-    `_water_level`."""
+    above it at the level: λ' = (p - sum O) / sum A is the level if it repeats λ or no
+    breakpoint lies between λ and λ' (F is linear there): λ' stops short of the next
+    breakpoint above λ, or, stepping down, stays above the highest at or below λ (by a
+    relative 2^-40, so that rounding cannot put an order on the other side). Yesterday's
+    level is most often today's first step, up or down: one pass over the orders, inlined
+    here; the rest is in `_water_level`."""
     level = guess if guess < np.inf else 0.0
-    filled, rest, above = _link_pass(level, link_state, flow, sup_slot, start, end)
-    step, done = _newton_step(p, final, level, filled, rest, above)
+    filled, rest, above, below = _link_pass(level, link_state, flow, sup_slot, start, end)
+    step, done = _newton_step(p, final, level, filled, rest, above, below)
     if done:
         return step
     return _water_level(p, final, link_state, flow, sup_slot, start, end, j, ratio, weight, step)
 
 
 @njit(inline="always")
-def _newton_step(p, final, level, filled, rest, above):
+def _newton_step(p, final, level, filled, rest, above, below):
     """(the next level, whether it is the water level) from a `_link_pass` at `level`; the
     next level is NaN where Newton cannot go on (nothing above 0)."""
     if final > 0.0:
         if level >= 1.0:
             filled += final
+            below = max(below, 1.0)
         else:
             rest += final
             above = min(above, 1.0)
     if rest > 0.0:
         step = (p - filled) / rest
-        return step, step == level or level < step < above * NEWTON_MARGIN
+        if step > level:
+            return step, step < above * NEWTON_MARGIN
+        return step, step == level or below < step * NEWTON_MARGIN
     if level > 0.0:
         return 0.0, False  # at or above every ratio F is flat, above p: start again from 0
     return np.nan, False
@@ -265,8 +269,8 @@ def _newton(p, final, link_state, flow, sup_slot, start, end, level):
     for _ in range(NEWTON_STEPS):
         if level != level:
             return np.nan
-        filled, rest, above = _link_pass(level, link_state, flow, sup_slot, start, end)
-        level, done = _newton_step(p, final, level, filled, rest, above)
+        filled, rest, above, below = _link_pass(level, link_state, flow, sup_slot, start, end)
+        level, done = _newton_step(p, final, level, filled, rest, above, below)
         if done:
             return level
     return np.nan
@@ -275,20 +279,24 @@ def _newton(p, final, link_state, flow, sup_slot, start, end, level):
 @njit(inline="always")
 def _link_pass(level, link_state, flow, sup_slot, start, end):
     """Over the links at `sup_slot[start:end]`, in that order: (the orders at or below
-    `level`, O_l <= level A_l; the flows above it; the lowest ratio O_l / A_l above it)."""
+    `level`, O_l <= level A_l; the flows above it; the lowest ratio O_l / A_l above it; the
+    highest at or below it)."""
     filled = 0.0
     rest = 0.0
     above = np.inf
+    below = -np.inf
     for q in range(start, end):
         link = sup_slot[q]
         o = np.float64(link_state[link, 0])
         a = np.float64(flow[link])
+        r = o / a
         # selects, not branches: which side an order falls is unpredictable
-        below = o <= level * a
-        filled += o if below else 0.0
-        rest += 0.0 if below else a
-        above = min(above, np.inf if below else o / a)
-    return filled, rest, above
+        served = o <= level * a
+        filled += o if served else 0.0
+        rest += 0.0 if served else a
+        above = min(above, np.inf if served else r)
+        below = max(below, r if served else -np.inf)
+    return filled, rest, above, below
 
 
 @njit(cache=True)
