@@ -13,13 +13,8 @@ from hypothesis import strategies as st
 from kiban.network import SupplyNetwork
 from kiban.reference.national import generate_national
 from kiban.simulate.layout import bucket_layout, single_bucket
-from kiban.simulate.propagation import RATIONING_RULES, Model
+from kiban.simulate.propagation import RATIONING_RULES, Model, _by_supplier
 from kiban.simulate.scenario import FirmExit, RegionalDisaster, Scenario
-
-
-def _by_supplier(supplier: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(supplier, kind="stable")
-    return order, np.searchsorted(supplier[order], np.arange(n + 1))
 
 
 @given(

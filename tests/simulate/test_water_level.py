@@ -88,7 +88,7 @@ def test_the_fallback_selection_gives_the_same_level(
     slots = np.arange(m, dtype=np.int32)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(kernel, "_newton", give_up_first)
-        fallback = kernel._water_level.py_func(
+        fallback = kernel._water_level_search.py_func(
             p, final, link_state, flow, slots, 0, m, 0, ratio, weight, 0.0
         )
     assert len(calls) == 2  # Newton, then Newton again from the selection's level

@@ -41,7 +41,7 @@ PROPORTIONAL, FINAL_DEMAND_LAST, LOWER_PRIORITY = 0, 1, 2
 TOP_CANDIDATES = 3
 """Spare suppliers kept per class each day for substitution."""
 NEWTON_STEPS = 16
-"""Newton steps for a water level before falling back to a selection (see `_water_level`)."""
+"""Newton steps for a water level before falling back to a selection (see `_water_level_search`)."""
 NEWTON_MARGIN = 1.0 - 2.0**-40
 """How far short of the next breakpoint a Newton step must stop to be the level."""
 
@@ -208,13 +208,15 @@ def water_level(p, final, link_state, flow, sup_slot, start, end, j, ratio, weig
     breakpoint above λ, or, stepping down, stays above the highest at or below λ (by a
     relative 2^-40, so that rounding cannot put an order on the other side). Yesterday's
     level is most often today's first step, up or down: one pass over the orders, inlined
-    here; the rest is in `_water_level`."""
+    here; the rest is in `_water_level_search`."""
     level = guess if guess < np.inf else 0.0
     filled, rest, above, below = _link_pass(level, link_state, flow, sup_slot, start, end)
     step, done = _newton_step(p, final, level, filled, rest, above, below)
     if done:
         return step
-    return _water_level(p, final, link_state, flow, sup_slot, start, end, j, ratio, weight, step)
+    return _water_level_search(
+        p, final, link_state, flow, sup_slot, start, end, j, ratio, weight, step
+    )
 
 
 @njit(inline="always")
@@ -239,7 +241,7 @@ def _newton_step(p, final, level, filled, rest, above, below):
 
 
 @njit(cache=True)
-def _water_level(p, final, link_state, flow, sup_slot, start, end, j, ratio, weight, level):
+def _water_level_search(p, final, link_state, flow, sup_slot, start, end, j, ratio, weight, level):
     """`water_level` from its second step, at `level`. After NEWTON_STEPS steps a selection
     finds the level (`_water_level_select`, expected O(m), with ratio/weight entries
     start + j to end + j as scratch), and Newton from there writes it as Newton would, so
@@ -301,7 +303,7 @@ def _link_pass(level, link_state, flow, sup_slot, start, end):
 
 @njit(cache=True)
 def _water_level_select(p, ratio, weight, lo, hi):
-    """The level of `_water_level` from its scratch entries lo to hi - 1, by selection:
+    """The level of `_water_level_search` from its scratch entries lo to hi - 1, by selection:
     three-way partitions around a median of three, keeping the side where the level lies.
     Expected O(hi - lo); reorders the entries."""
     filled = 0.0  # sum of w r over entries known to lie below the level

@@ -87,9 +87,8 @@ the same schedule run in one call, and once a day leaves the state exactly as it
 the remaining days of that schedule are copied (`Propagation.steady_day`): the result is
 the one computing them would give. Substitution adds a serial pass. Memory: three state
 floats per link (float64, or float32 with `precision="single"` for national networks) plus
-the baseline arrays; days x firms when `keep_firm_output`. `kiban.simulate.reference_model`
-is the same model in
-plain Python.
+the baseline arrays and four int32 indices per link for the slots; days x firms when
+`keep_firm_output`. `kiban.simulate.reference_model` is the same model in plain Python.
 """
 
 from __future__ import annotations
